@@ -1,0 +1,18 @@
+"""Test-suite settings shared by the unit tests and the notebook runs (nbval).
+
+Every notebook runs in the smoke budget (tiny sizes): it is set here, before any kernel
+starts, so that plain `pytest` is the whole test command. The extra rules for notebook
+outputs (solutions pass their checks, exercises stop only at their stubs) are in
+dlcourse/pytest_plugin.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["DLCOURSE_BUDGET"] = "smoke"
+for _name, _value in {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow"}.items():
+    os.environ.setdefault(_name, _value)
+
+pytest_plugins = ["dlcourse.pytest_plugin"]
+collect_ignore = ["tests/fixtures"]

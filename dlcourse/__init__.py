@@ -1,0 +1,11 @@
+"""dlcourse: plumbing for the Lesson 3 notebooks (data, budget, seeding, checks, grading).
+
+Importing this package is cheap: it never imports TensorFlow. The lessons themselves
+live in the notebooks; this package only carries what every notebook needs.
+"""
+
+from dlcourse.budget import budget, is_smoke
+from dlcourse.reproducibility import seed_everything
+
+__all__ = ["budget", "is_smoke", "seed_everything", "__version__"]
+__version__ = "0.1.0"

@@ -1,0 +1,52 @@
+"""Seeding and quiet TensorFlow logs: one call at the top of every notebook."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import warnings
+
+QUIET_TF_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",  # hide TensorFlow's C++ info and warning lines
+    "TF_ENABLE_ONEDNN_OPTS": "0",  # same numbers on every CPU run
+    "KERAS_BACKEND": "tensorflow",
+}
+
+
+def quiet_tensorflow() -> None:
+    """Set the environment that makes TensorFlow quiet and predictable.
+
+    It only works before TensorFlow is imported; if it comes too late it warns.
+    Variables the user has already set are left alone.
+    """
+    if "tensorflow" in sys.modules and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+        warnings.warn(
+            "TensorFlow was imported before dlcourse.seed_everything(); its start-up logs "
+            "cannot be quieted any more. Call seed_everything() in the setup cell, before "
+            "importing tensorflow or keras.",
+            stacklevel=3,
+        )
+    for name, value in QUIET_TF_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
+    """Seed Python, NumPy and (if ``keras``) Keras/TensorFlow so reruns agree.
+
+    Returns the seed so a notebook can print or reuse it. Uses the global
+    ``keras.utils.set_random_seed`` rather than op determinism, which is slower
+    and makes some ops raise (see ../shared/COMPAT.md).
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    quiet_tensorflow()
+    random.seed(seed)
+    import numpy as np
+
+    np.random.seed(seed)
+    if keras:
+        import keras as _keras
+
+        _keras.utils.set_random_seed(seed)
+    return seed
