@@ -171,6 +171,8 @@ def _kind(value: Any) -> str:
 def _short(value: Any, limit: int = 60) -> str:
     if isinstance(value, (float, np.floating)):
         text = f"{float(value):.6g}"
+        if text.lstrip("-").isdigit():
+            text += ".0"  # 1.0, not 1: a float should look like one
     elif isinstance(value, np.ndarray):
         text = np.array2string(value, precision=4, threshold=8, separator=", ")
     else:

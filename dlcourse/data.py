@@ -61,7 +61,7 @@ KNOWN_MD5 = {
         "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
         "test_batch": "40351d587109b95175f43aff81a1287e",
     },
-    "course offline subset of CIFAR-10 (real images)": {
+    "offline subset of real CIFAR-10 images": {
         "batches.meta": "5ff9c542aee3614f3951f8cda6e48888",
         "data_batch_1": "3a55cd516cf0b4401880a3b5b43b74d2",
         "data_batch_2": "536b4828bbb40dc3cd88f131441ac5bc",

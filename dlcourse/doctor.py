@@ -94,11 +94,15 @@ def check_data() -> Line:
 
 
 def check_devices() -> Line:
+    from dlcourse.reproducibility import without_no_gpu_noise
+
     try:
-        import tensorflow as tf
+        with without_no_gpu_noise():
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
     except Exception as exc:  # noqa: BLE001 - a broken TF install is what we report
         return Line(False, "TensorFlow devices", f"TensorFlow does not import ({type(exc).__name__}: {exc})", INSTALL_FIX)
-    gpus = tf.config.list_physical_devices("GPU")
     cpus = os.cpu_count() or 1
     if gpus:
         return Line(True, "TensorFlow devices", f"{len(gpus)} GPU(s) and {cpus} CPU cores")

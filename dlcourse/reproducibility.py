@@ -5,13 +5,53 @@ from __future__ import annotations
 import os
 import random
 import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 QUIET_TF_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",  # hide TensorFlow's C++ info and warning lines
     "TF_ENABLE_ONEDNN_OPTS": "0",  # same numbers on every CPU run
     "KERAS_BACKEND": "tensorflow",
 }
+
+
+# Lines TensorFlow's GPU build writes straight to file descriptor 2 on a machine without
+# a GPU, before its log level applies. They only say "no GPU", which `dlcourse doctor`
+# reports properly. Nothing else is ever dropped.
+NO_GPU_NOISE = (
+    "All log messages before absl::InitializeLog() is called",
+    "Could not find cuda drivers on your machine",
+    "failed call to cuInit",
+)
+
+
+@contextmanager
+def without_no_gpu_noise() -> Iterator[None]:
+    """Run a block with the C-level "no GPU" lines above removed from stderr."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (some embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines(keepends=True)
+            kept = "".join(line for line in lines if not any(noise in line for noise in NO_GPU_NOISE))
+            if kept:
+                sys.stderr.write(kept)
 
 
 def quiet_tensorflow() -> None:
@@ -46,7 +86,8 @@ def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
 
     np.random.seed(seed)
     if keras:
-        import keras as _keras
+        with without_no_gpu_noise():
+            import keras as _keras
 
         _keras.utils.set_random_seed(seed)
     return seed

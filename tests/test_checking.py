@@ -17,7 +17,7 @@ CHECK = Checker("demo", {q.id: q for q in (MEAN, SQUARES, ACC, WRITTEN)})
 @pytest.mark.parametrize("expected, found, words", [
     (2.0, "2", "expected a number, found a str"),
     (2.0, None, "forget to `return`"),
-    (2.0, 2.5, "expected 2, found 2.5"),
+    (2.0, 2.5, "expected 2.0, found 2.5"),
     (2.0, float("nan"), "found nan"),
     (np.zeros(3), [0, 0], "shape (3,), found shape (2,)"),
     (np.zeros(3), 0.0, "expected an array of shape (3,), found a float"),
@@ -45,7 +45,7 @@ def test_a_right_answer_passes(capsys):
 def test_a_wrong_answer_says_which_case_and_gives_the_hint():
     result = CHECK.result("q_mean", {"mean": lambda x: float(np.sum(x))})
     assert result.status == FAIL and result.passed == 0
-    assert "case 1 of 2, mean(" in result.message and "expected 2, found 6" in result.message
+    assert "case 1 of 2, mean(" in result.message and "expected 2.0, found 6.0" in result.message
     assert "Hint: add up" in result.message
 
 

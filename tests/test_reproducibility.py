@@ -36,3 +36,13 @@ def test_tensorflow_is_quieted():
 def test_bad_seed_is_refused(bad):
     with pytest.raises(ValueError, match="non-negative integer"):
         seed_everything(bad, keras=False)
+
+
+def test_only_the_known_no_gpu_lines_are_dropped_from_stderr(capfd):
+    from dlcourse.reproducibility import without_no_gpu_noise
+
+    with without_no_gpu_noise():
+        os.write(2, b"I0000 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n")
+        os.write(2, b"E0000 something really went wrong\n")
+    err = capfd.readouterr().err
+    assert "something really went wrong" in err and "cuda drivers" not in err
