@@ -89,5 +89,9 @@ def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
         with without_no_gpu_noise():
             import keras as _keras
 
+            if _keras.config.backend() == "tensorflow":  # look for devices now, inside the filter
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()
         _keras.utils.set_random_seed(seed)
     return seed

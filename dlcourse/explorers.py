@@ -1,0 +1,170 @@
+"""Interactive explorers for lessons 01 and 02, each backed by plain functions.
+
+Every explorer is a slider around a plain function. The notebook calls the plain
+``show_*`` function once with a fixed value, so the figure is there when the notebook
+is executed without a browser (tests, GitHub's static view); the ``*_explorer``
+version adds the slider. Only widgets that exist in ipywidgets 7 and 8 are used.
+The metrics themselves are computed with scikit-learn, as the lessons show first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def _binary_inputs(y_true, scores) -> tuple[np.ndarray, np.ndarray]:
+    y_true = np.asarray(y_true).ravel()
+    scores = np.asarray(scores, dtype=float).ravel()
+    if y_true.shape != scores.shape:
+        raise ValueError(f"y_true has {y_true.size} labels but scores has {scores.size} values; they must match")
+    if not set(np.unique(y_true)) <= {0, 1}:
+        raise ValueError(f"y_true must hold binary labels 0 and 1, found {np.unique(y_true)[:5]}")
+    return y_true.astype(int), scores
+
+
+def threshold_metrics(y_true, scores, threshold: float) -> dict[str, float]:
+    """Confusion counts and metrics when ``score >= threshold`` is predicted positive."""
+    from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_score
+
+    y_true, scores = _binary_inputs(y_true, scores)
+    y_pred = (scores >= threshold).astype(int)
+    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    return {
+        "threshold": float(threshold),
+        "tp": int(tp), "fp": int(fp), "fn": int(fn), "tn": int(tn),
+        "precision": float(precision_score(y_true, y_pred, zero_division=0)),
+        "recall": float(recall_score(y_true, y_pred, zero_division=0)),
+        "f1": float(f1_score(y_true, y_pred, zero_division=0)),
+        "fpr": float(fp / (fp + tn)) if fp + tn else 0.0,
+    }
+
+
+def threshold_figure(y_true, scores, threshold: float, *, labels=("negative", "positive")) -> Figure:
+    """Confusion matrix, ROC curve and precision-recall curve, with the threshold marked."""
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+
+    y_true, scores = _binary_inputs(y_true, scores)
+    m = threshold_metrics(y_true, scores, threshold)
+    fig, (ax_cm, ax_roc, ax_pr) = plt.subplots(1, 3, figsize=(14, 4.2))
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, (scores >= threshold).astype(int), labels=[0, 1], display_labels=list(labels),
+        ax=ax_cm, colorbar=False,
+    )
+    ax_cm.set_title(f"Confusion matrix at threshold {threshold:.2f}")
+    RocCurveDisplay.from_predictions(y_true, scores, name="model", ax=ax_roc)
+    ax_roc.plot([m["fpr"]], [m["recall"]], "o", color="crimson", markersize=10, label=f"threshold {threshold:.2f}")
+    ax_roc.legend(loc="lower right")
+    ax_roc.set_title("ROC curve")
+    PrecisionRecallDisplay.from_predictions(y_true, scores, name="model", ax=ax_pr)
+    ax_pr.plot([m["recall"]], [m["precision"]], "o", color="crimson", markersize=10, label=f"threshold {threshold:.2f}")
+    ax_pr.legend(loc="lower left")
+    ax_pr.set_title("Precision-recall curve")
+    fig.suptitle(f"threshold {threshold:.2f}:  precision {m['precision']:.3f}   recall {m['recall']:.3f}   "
+                 f"F1 {m['f1']:.3f}   false positive rate {m['fpr']:.3f}")
+    fig.tight_layout()
+    return fig
+
+
+def show_threshold(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")) -> None:
+    """Draw :func:`threshold_figure` now (the static version of the explorer)."""
+    import matplotlib.pyplot as plt
+
+    threshold_figure(y_true, scores, threshold, labels=labels)
+    plt.show()
+
+
+def threshold_explorer(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")):
+    """A slider that moves the decision threshold and redraws :func:`threshold_figure`."""
+    from ipywidgets import FloatSlider, interact
+
+    y_true, scores = _binary_inputs(y_true, scores)
+    slider = FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
+                         continuous_update=False, readout_format=".2f")
+    return interact(lambda threshold: show_threshold(y_true, scores, threshold, labels=labels), threshold=slider)
+
+
+# --------------------------------------------------------------------------- outliers
+
+
+def with_outlier(y_true, y_pred, outlier_size: float, index: int = 0) -> np.ndarray:
+    """A copy of ``y_pred`` whose prediction at ``index`` is ``outlier_size`` further from the truth.
+
+    The prediction moves away from ``y_true[index]`` in the direction it already errs (up if it
+    is exact), so its absolute error grows by exactly ``outlier_size``.
+    """
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    y_pred = np.array(y_pred, dtype=float).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has {y_true.size} values but y_pred has {y_pred.size}; they must match")
+    if not 0 <= index < y_pred.size:
+        raise IndexError(f"index {index} is outside the {y_pred.size} predictions")
+    if outlier_size < 0:
+        raise ValueError(f"outlier_size must be 0 or more, got {outlier_size}")
+    direction = 1.0 if y_pred[index] >= y_true[index] else -1.0
+    y_pred[index] += direction * outlier_size
+    return y_pred
+
+
+def outlier_metrics(y_true, y_pred, outlier_size: float, index: int = 0) -> dict[str, float]:
+    """MAE, MSE, RMSE and R² after one prediction's error grows by ``outlier_size``."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    moved = with_outlier(y_true, y_pred, outlier_size, index)
+    mse = float(mean_squared_error(y_true, moved))
+    return {"outlier_size": float(outlier_size), "mae": float(mean_absolute_error(y_true, moved)),
+            "mse": mse, "rmse": float(np.sqrt(mse)), "r2": float(r2_score(y_true, moved))}
+
+
+def outlier_figure(y_true, y_pred, outlier_size: float, *, max_size: float | None = None, index: int = 0) -> Figure:
+    """Each metric as the outlier grows, relative to no outlier, with the chosen size marked."""
+    import matplotlib.pyplot as plt
+
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    if max_size is None:
+        max_size = float(max(abs(outlier_size), 10 * np.std(y_true))) or 1.0
+    sizes = np.linspace(0, max_size, 60)
+    rows = [outlier_metrics(y_true, y_pred, s, index) for s in sizes]
+    base = rows[0]
+    now = outlier_metrics(y_true, y_pred, outlier_size, index)
+    fig, (ax_rel, ax_r2) = plt.subplots(1, 2, figsize=(12, 4))
+    for key, style in (("mae", "-"), ("rmse", "--"), ("mse", ":")):
+        ax_rel.plot(sizes, [r[key] / base[key] for r in rows], style, label=key.upper())
+    ax_rel.axvline(outlier_size, color="crimson", lw=1)
+    ax_rel.set(xlabel="error added to one prediction", ylabel="metric / metric without the outlier",
+               title=f"One bad prediction among {y_true.size}")
+    ax_rel.legend()
+    ax_r2.plot(sizes, [r["r2"] for r in rows])
+    ax_r2.axvline(outlier_size, color="crimson", lw=1)
+    ax_r2.axhline(0, color="grey", lw=0.8)
+    ax_r2.set(xlabel="error added to one prediction", ylabel="R²", title="R² (0 = no better than the mean)")
+    fig.suptitle(f"outlier {outlier_size:g}:  MAE {now['mae']:.2f} ({now['mae'] / base['mae']:.2f}×)   "
+                 f"RMSE {now['rmse']:.2f} ({now['rmse'] / base['rmse']:.2f}×)   "
+                 f"MSE {now['mse']:.0f} ({now['mse'] / base['mse']:.2f}×)   R² {now['r2']:.3f}")
+    fig.tight_layout()
+    return fig
+
+
+def show_outlier(y_true, y_pred, outlier_size: float, *, max_size: float | None = None, index: int = 0) -> None:
+    """Draw :func:`outlier_figure` now (the static version of the explorer)."""
+    import matplotlib.pyplot as plt
+
+    outlier_figure(y_true, y_pred, outlier_size, max_size=max_size, index=index)
+    plt.show()
+
+
+def outlier_explorer(y_true, y_pred, *, max_size: float | None = None, index: int = 0):
+    """A slider that sets the size of one outlier and redraws :func:`outlier_figure`."""
+    from ipywidgets import FloatSlider, interact
+
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    if max_size is None:
+        max_size = float(10 * np.std(y_true)) or 1.0
+    slider = FloatSlider(value=0.0, min=0.0, max=max_size, step=max_size / 100, description="outlier",
+                         continuous_update=False)
+    return interact(lambda outlier: show_outlier(y_true, y_pred, outlier, max_size=max_size, index=index),
+                    outlier=slider)
