@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sys
@@ -69,6 +70,9 @@ def quiet_tensorflow() -> None:
         )
     for name, value in QUIET_TF_ENV.items():
         os.environ.setdefault(name, value)
+    # TensorFlow's Python warnings (e.g. "triggered tf.function retracing" when many small
+    # models are built in a search) say nothing a student can act on; errors still show.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
