@@ -3,7 +3,8 @@
     python benchmarks/notebook_times.py                   # smoke budget, all notebooks
     python benchmarks/notebook_times.py --budget full lessons/01_classification_metrics.ipynb
 
-Each notebook runs in a fresh kernel, from its own folder, as nbval runs it. Prints one
+Each notebook runs in a fresh kernel, from its own folder, as nbval runs it (skipping
+cells tagged nbval-skip). Prints one
 line per notebook: wall time, and whether it ran without error (exercises are expected
 to stop at their NotImplementedError stubs, so errors are allowed there and counted).
 """
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(path: Path, timeout: int) -> tuple[float, int]:
     notebook = nbformat.read(path, as_version=4)
+    # as in the tests: cells tagged nbval-skip (e.g. one that starts a TensorBoard server) do not run
+    notebook.cells = [c for c in notebook.cells if "nbval-skip" not in c.metadata.get("tags", [])]
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()

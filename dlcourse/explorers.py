@@ -168,3 +168,68 @@ def outlier_explorer(y_true, y_pred, *, max_size: float | None = None, index: in
                          continuous_update=False)
     return interact(lambda outlier: show_outlier(y_true, y_pred, outlier, max_size=max_size, index=index),
                     outlier=slider)
+
+
+# --------------------------------------------------------------------------- Bayesian optimization
+
+
+def n_gp_steps(result) -> int:
+    """How many surrogate models a ``gp_minimize`` result holds (one per step after the first points)."""
+    return len(result.models)
+
+
+def _aligned(result):
+    """A copy of a ``gp_minimize`` result whose plots show exactly the points each model saw.
+
+    The surrogate stored as ``models[i]`` was fitted on ``n_initial + i`` points, but
+    scikit-optimize 0.10's ``plot_gaussian_process`` guesses the number of initial points
+    as ``len(x_iters) - len(models)``, one too few: it then hides one observation and
+    computes the acquisition from the wrong best value. Telling it the true number fixes both.
+    """
+    import copy
+
+    fixed = copy.copy(result)
+    n_initial = len(result.x_iters) - len(result.models) + 1
+    specs = dict(getattr(result, "specs", None) or {})
+    specs["args"] = {**specs.get("args", {}), "n_random_starts": n_initial}
+    fixed.specs = specs
+    return fixed
+
+
+def plot_gp_step(result, step: int, objective=None, *, ax=None, legend: bool = True):
+    """Draw step ``step`` of a 1-D ``gp_minimize`` run on ``ax``: surrogate, acquisition, next point."""
+    from skopt.plots import plot_gaussian_process
+
+    if not 0 <= step < n_gp_steps(result):
+        raise ValueError(f"step must be between 0 and {n_gp_steps(result) - 1}, got {step}")
+    ax = plot_gaussian_process(_aligned(result), ax=ax, n_calls=step, objective=objective, show_next_point=True,
+                               show_acq_func=True, show_title=False, show_legend=legend)
+    n_seen = len(result.x_iters) - n_gp_steps(result) + 1 + step
+    ax.set_title(f"after {n_seen} evaluations")
+    return ax
+
+
+def gp_step_figure(result, step: int, objective=None) -> Figure:
+    """The surrogate (mean and uncertainty), the acquisition function and the next point at ``step``."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    plot_gp_step(result, step, objective, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def show_gp_step(result, step: int, objective=None) -> None:
+    """Draw :func:`gp_step_figure` now (the static version of the explorer)."""
+    import matplotlib.pyplot as plt
+
+    gp_step_figure(result, step, objective)
+    plt.show()
+
+
+def gp_step_explorer(result, objective=None):
+    """A slider that steps through the iterations of a ``gp_minimize`` run."""
+    from ipywidgets import IntSlider, interact
+
+    slider = IntSlider(value=0, min=0, max=n_gp_steps(result) - 1, description="step", continuous_update=False)
+    return interact(lambda step: show_gp_step(result, step, objective), step=slider)

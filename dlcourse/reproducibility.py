@@ -97,5 +97,6 @@ def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
                 import tensorflow as tf
 
                 tf.config.list_physical_devices()
+                tf.get_logger().setLevel(logging.ERROR)  # TensorFlow resets its logger on import
         _keras.utils.set_random_seed(seed)
     return seed
