@@ -50,6 +50,9 @@ class FunctionQuestion:
     hint: str = ""
     rtol: float = 1e-6
     atol: float = 1e-9
+    # Applied to what the student's function returns before comparing (e.g. a Keras model ->
+    # its layer types, shapes and parameter count); public expected values are in that form.
+    summarize: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -199,10 +202,27 @@ def run_cases(question: FunctionQuestion, namespace: Mapping[str, Any], cases: S
             return Result(question.id, MISSING, "not answered yet: replace the `raise NotImplementedError` line with your code.", number - 1, len(cases))
         except Exception as exc:  # the student's error, reported without the checker's traceback
             return Result(question.id, ERROR, f"{call} raised {type(exc).__name__}: {exc}{_hint(question)}", number - 1, len(cases))
+        if question.summarize is not None:
+            try:
+                found = question.summarize(found)
+            except Exception as exc:
+                return Result(question.id, FAIL, f"case {number} of {len(cases)}, {call}: the result could not be read "
+                              f"({type(exc).__name__}: {exc}).{_hint(question)}", number - 1, len(cases))
         problem = describe_difference(case.expected, found, rtol=question.rtol, atol=question.atol)
         if problem:
             return Result(question.id, FAIL, f"case {number} of {len(cases)}, {call}: {problem}.{_hint(question)}", number - 1, len(cases))
     return Result(question.id, PASS, f"all {len(cases)} public cases pass.", len(cases), len(cases))
+
+
+def reference_cases(question: FunctionQuestion, reference: Callable[..., Any], drawn: Sequence[tuple[tuple, dict]]) -> list[Case]:
+    """Hidden cases with expected values computed by ``reference`` (the solution's function)."""
+    cases = []
+    for args, kwargs in drawn:
+        expected = reference(*_copy(args), **_copy(dict(kwargs)))
+        if question.summarize is not None:
+            expected = question.summarize(expected)
+        cases.append(Case(tuple(args), expected, dict(kwargs)))
+    return cases
 
 
 def check_value(question: ValueQuestion, namespace: Mapping[str, Any]) -> Result:

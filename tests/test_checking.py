@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, Checker, FunctionQuestion,
+from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, Checker, FunctionQuestion, run_cases,
                                ValueQuestion, WrittenQuestion, describe_difference, questions_for)
 
 MEAN = FunctionQuestion("q_mean", 1, "mean", [Case((np.array([1.0, 2.0, 3.0]),), 2.0), Case((np.array([4.0]),), 4.0)],
@@ -108,3 +108,18 @@ def test_every_question_module_loads_with_unique_ids_and_sane_cases():
                 if question.hidden is not None:
                     drawn = question.hidden(np.random.default_rng(0))
                     assert drawn and all(isinstance(a, tuple) and isinstance(k, dict) for a, k in drawn)
+
+
+def test_a_summarize_hook_compares_what_matters_of_a_complex_result():
+    question = FunctionQuestion("q_model", 1, "make", [Case((3,), {"layers": ["Dense"], "params": 12})],
+                                summarize=lambda m: {"layers": [type(l).__name__ for l in m["layers"]], "params": m["n"]})
+
+    class Dense:
+        pass
+
+    right = {"make": lambda n: {"layers": [Dense()], "n": 4 * n}}
+    wrong = {"make": lambda n: {"layers": [Dense(), Dense()], "n": 4 * n}}
+    broken = {"make": lambda n: None}
+    assert run_cases(question, right, question.public).status == PASS
+    assert "key 'layers': expected 1 items, found 2" in run_cases(question, wrong, question.public).message
+    assert "could not be read (TypeError" in run_cases(question, broken, question.public).message

@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlcourse.checking import PASS, FunctionQuestion, Result, run_cases, Case, questions_for
+from dlcourse.checking import PASS, FunctionQuestion, Result, questions_for, reference_cases, run_cases
 from dlcourse.exercises import exercise_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +39,7 @@ def test_solution_functions_pass_public_and_run_on_hidden_cases(path):
         assert question.hidden is not None, f"{question.id} has no hidden cases for grading"
         drawn = question.hidden(np.random.default_rng(12345))
         assert len(drawn) >= 3, question.id
-        function = namespace[question.function]
-        hidden = [Case(args, function(*args, **kwargs), kwargs) for args, kwargs in drawn]
+        hidden = reference_cases(question, namespace[question.function], drawn)
         # the solution agrees with itself when re-run on the same cases: a deterministic reference
         assert run_cases(question, namespace, hidden).status == PASS, question.id
         publics = {repr(c.args) for c in question.public}
