@@ -1,0 +1,40 @@
+"""Code that a lesson shows in full and a benchmark imports must be the same code."""
+
+import inspect
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dlcourse import cifar_project, tuning
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOWN = [
+    ("lessons/06_hyperband_and_experiment_tracking.ipynb", tuning.build_digits_model),
+    ("lessons/09_cifar10_project.ipynb", cifar_project.build_lesson_cnn),
+    ("lessons/09_cifar10_project.ipynb", cifar_project.conv_block),
+    ("lessons/09_cifar10_project.ipynb", cifar_project.build_improved_cnn),
+    ("lessons/09_cifar10_project.ipynb", cifar_project.compile_improved),
+]
+
+
+def notebook_code(path: Path) -> str:
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+
+
+def shows(code: str, function) -> bool:
+    return inspect.getsource(function).strip() in code
+
+
+@pytest.mark.parametrize("notebook, function", SHOWN, ids=lambda x: getattr(x, "__name__", str(x).split("/")[-1]))
+def test_the_lesson_shows_the_module_code_verbatim(notebook, function):
+    assert shows(notebook_code(ROOT / notebook), function), (
+        f"{notebook} no longer shows {function.__module__}.{function.__name__} as it is; "
+        "copy the function into the notebook (or the notebook's version into the module)")
+
+
+def test_an_edited_copy_in_the_notebook_is_noticed():
+    code = notebook_code(ROOT / "lessons/09_cifar10_project.ipynb")
+    assert shows(code, cifar_project.build_lesson_cnn)
+    edited = code.replace("keras.layers.Dense(64, activation=\"relu\"),", "keras.layers.Dense(128, activation=\"relu\"),")
+    assert edited != code and not shows(edited, cifar_project.build_lesson_cnn)
