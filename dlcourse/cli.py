@@ -1,4 +1,4 @@
-"""The ``dlcourse`` command: ``doctor``, ``exercises`` and ``lint``."""
+"""The ``dlcourse`` command: ``doctor``, ``exercises``, ``lint`` and ``grade``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,19 @@ def main(argv: list[str] | None = None) -> int:
     exercises.add_argument("--root", help="the course repository (default: this checkout)")
     lint = commands.add_parser("lint", help="check every notebook against the house format")
     lint.add_argument("--root", help="the course repository (default: this checkout)")
+    grade = commands.add_parser("grade", help="grade students' notebooks for one exercise (for instructors)",
+                                description="Grade SUBMISSIONS/<student>.ipynb or SUBMISSIONS/<student>/<name>.ipynb "
+                                            "against exercises/<name>.ipynb with hidden cases.")
+    grade.add_argument("exercise", type=Path, help="the exercise handed out, e.g. exercises/01_classification_metrics.ipynb")
+    grade.add_argument("submissions", type=Path, help="a folder with one notebook (or one folder) per student")
+    grade.add_argument("--out", type=Path, required=True, help="where grades.csv, summary.csv and reports/ are written")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (one kernel each; default 1)")
+    grade.add_argument("--timeout", type=float, default=120, help="seconds one cell may run (default 120)")
+    grade.add_argument("--submission-timeout", type=float, default=900, help="seconds one submission may run (default 900)")
+    grade.add_argument("--memory", type=int, default=4096, help="MB of memory one kernel may use (default 4096)")
+    grade.add_argument("--budget", choices=["smoke", "full"], default="smoke",
+                       help="the budget the notebooks run in while grading (default smoke: small and fast)")
+    grade.add_argument("--seed", type=int, help="seed of the hidden cases (default: fresh; recorded in OUT/grading.json)")
     args = parser.parse_args(argv)
 
     if args.command == "doctor":
@@ -48,4 +61,33 @@ def main(argv: list[str] | None = None) -> int:
         found = [p for path in all_notebooks(root) for p in problems(path, root)]
         print("\n".join(found) if found else "All notebooks follow the house format.")
         return 1 if found else 0
+    if args.command == "grade":
+        return _grade(args)
     return 2
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from dlcourse.grading.grader import GradingError, Settings, find_submissions, grade_all, load_assignment, settings_record
+    from dlcourse.grading.report import final_line, write_outputs
+
+    if not args.exercise.is_file():
+        print(f"error: no exercise notebook {args.exercise}")
+        return 2
+    settings = Settings(cell_timeout=args.timeout, submission_timeout=args.submission_timeout,
+                        memory_mb=args.memory, budget=args.budget)
+    try:
+        submissions = find_submissions(args.submissions, args.exercise.stem)
+        assignment = load_assignment(args.exercise, seed=args.seed, settings=settings)
+    except GradingError as problem:
+        print(f"error: {problem}")
+        return 2
+    if not submissions:
+        print(f"error: no submissions in {args.submissions} (expected <student>.ipynb or <student>/{args.exercise.name})")
+        return 2
+    with tqdm(total=len(submissions), unit="notebook", desc="grading") as bar:
+        results = grade_all(assignment, submissions, settings, jobs=args.jobs, progress=bar)
+    write_outputs(args.out, results, settings_record(assignment, settings, len(results)))
+    print(final_line(results) + f"; written to {args.out}")
+    return 0

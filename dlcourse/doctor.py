@@ -16,7 +16,7 @@ REQUIRED = {
     "scikeras": "0.13", "keras-tuner": "1.4.7", "tensorboard": "2.16", "numpy": "1.26",
     "pandas": "2.1", "matplotlib": "3.8", "jupyterlab": "4.0", "ipywidgets": "8.0",
     "ipykernel": "6.29", "nbval": "0.11", "nbclient": "0.10", "nbformat": "5.9",
-    "pytest": "8.0", "pytest-xdist": "3.5", "tqdm": "4.66", "packaging": "23.0",
+    "pytest": "8.0", "pytest-xdist": "3.5", "tqdm": "4.66", "packaging": "23.0", "psutil": "5.9",
 }
 # In Colab these come with the runtime and must not be reinstalled (COMPAT.md);
 # older Colab versions are fine there.

@@ -1,0 +1,1 @@
+"""``dlcourse grade``: grade students' exercise notebooks with hidden cases (see grader.py)."""

@@ -1,0 +1,231 @@
+"""``dlcourse grade`` on honest and hostile submissions of exercise 00.
+
+Every fixture is built from the committed solution and exercise, so they cannot drift.
+One grading run (two at a time) covers all of them; a second, serial run of three of
+them must give the same grades.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dlcourse.cli import main
+from dlcourse.grading.grader import Settings, find_submissions, grade_all, load_assignment
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "00_start_here"
+EXERCISE = ROOT / "exercises" / f"{NAME}.ipynb"
+SOLUTION = ROOT / "solutions" / f"{NAME}.ipynb"
+SETTINGS = Settings(cell_timeout=8, submission_timeout=120, memory_mb=1500)
+
+Q1_RIGHT = "def error_rate(y_true, y_pred):\n    return float(np.mean(np.asarray(y_true) != np.asarray(y_pred)))"
+Q1_WRONG = "def error_rate(y_true, y_pred):\n    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))"
+Q2_RIGHT = "def class_counts(labels):\n    return np.bincount(np.asarray(labels).ravel(), minlength=10)"
+
+
+def _notebook(answers: dict[str, str], *, written: str | None = "Smoke is for tests, full for study.") -> nbformat.NotebookNode:
+    """The exercise as a student would hand it in, with ``answers`` (id -> code after the marker)."""
+    notebook = nbformat.read(EXERCISE, as_version=4)
+    for cell in notebook.cells:
+        first = cell.source.split("\n", 1)[0]
+        for qid, code in answers.items():
+            if first == f"# EXERCISE {qid}":
+                cell.source = f"{first}\n{code}"
+        if first == "<!-- ANSWER q3_budget -->" and written is not None:
+            cell.source = f"{first}\n{written}"
+    return notebook
+
+
+def _cell(notebook: nbformat.NotebookNode, qid: str):
+    return next(c for c in notebook.cells if c.source.startswith(f"# EXERCISE {qid}"))
+
+
+def _write(folder: Path, student: str, notebook: nbformat.NotebookNode | str) -> None:
+    path = folder / f"{student}.ipynb"
+    path.write_text(notebook if isinstance(notebook, str) else nbformat.writes(notebook), encoding="utf-8")
+
+
+def _make_submissions(folder: Path) -> None:
+    folder.mkdir()
+    _write(folder, "full", SOLUTION.read_text(encoding="utf-8"))
+    _write(folder, "untouched", EXERCISE.read_text(encoding="utf-8"))
+    _write(folder, "half", _notebook({"q1_error_rate": Q1_RIGHT}, written=None))
+    _write(folder, "wrong", _notebook({"q1_error_rate": Q1_WRONG, "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "not_json", "this is not a notebook\n")
+    _write(folder, "not_notebook", json.dumps({"name": "a JSON file", "cells": "none"}))
+    _write(folder, "other_assignment", (ROOT / "solutions" / "01_classification_metrics.ipynb").read_text(encoding="utf-8"))
+    nested = folder / "in_folder"
+    nested.mkdir()
+    _write(nested, NAME, SOLUTION.read_text(encoding="utf-8"))
+
+    deleted = _notebook({"q1_error_rate": Q1_RIGHT})
+    deleted.cells = [c for c in deleted.cells if not c.source.startswith("# EXERCISE q2")]
+    _write(folder, "cell_deleted", deleted)
+
+    renamed = _notebook({"q1_error_rate": Q1_RIGHT, "q2_class_counts": Q2_RIGHT})
+    for number, cell in enumerate(renamed.cells):
+        cell.id = f"renamed-{number}"
+    _write(folder, "ids_renamed", renamed)
+
+    no_marker = _notebook({"q1_error_rate": Q1_RIGHT, "q2_class_counts": Q2_RIGHT})
+    _cell(no_marker, "q2_class_counts").source = Q2_RIGHT  # marker line deleted; the cell id still matches
+    _write(folder, "marker_deleted", no_marker)
+
+    duplicated = _notebook({"q1_error_rate": Q1_RIGHT, "q2_class_counts": Q2_RIGHT})
+    first = _cell(duplicated, "q1_error_rate")
+    earlier = nbformat.v4.new_code_cell(f"# EXERCISE q1_error_rate\n{Q1_WRONG}")
+    earlier.id = first.id  # a duplicated id too
+    duplicated.cells.insert(duplicated.cells.index(first), earlier)
+    _write(folder, "duplicated", duplicated)
+
+    _write(folder, "kills_kernel", _notebook({"q1_error_rate": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+                                              "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "exits", _notebook({"q1_error_rate": "def error_rate(y_true, y_pred):\n    raise SystemExit(3)",
+                                       "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "loops_forever", _notebook({"q1_error_rate": f"while True:\n    pass\n{Q1_RIGHT}",
+                                               "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "function_loops", _notebook({"q1_error_rate": "def error_rate(y_true, y_pred):\n    while True:\n        pass",
+                                                "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "allocates", _notebook({"q1_error_rate": "hoard = []\nwhile True:\n    hoard.append(b'x' * 50_000_000)",
+                                           "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "prints_megabytes", _notebook({"q1_error_rate": f"print('x' * 30_000_000)\n{Q1_RIGHT}",
+                                                  "q2_class_counts": Q2_RIGHT}))
+    patched = ("import builtins\nimport dlcourse.checking\n"
+               "check = lambda *args, **kwargs: print('✓ all cases pass')\n"
+               "dlcourse.checking.describe_difference = lambda *args, **kwargs: None\n"
+               "dlcourse.checking.run_cases = lambda *args, **kwargs: None\n"
+               "builtins.print = lambda *args, **kwargs: None\n"
+               "print('{\"kind\": \"function\", \"outputs\": []}')\n")
+    _write(folder, "monkeypatches", _notebook({"q1_error_rate": patched + Q1_WRONG, "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "patches_builtins", _notebook({"q1_error_rate": f"import builtins\nbuiltins.callable = lambda obj: True\n{Q1_RIGHT}",
+                                                  "q2_class_counts": "class_counts = 5"}))
+    reads = ("import json, pathlib, dlcourse\n"
+             f"_path = pathlib.Path(dlcourse.__file__).parents[1] / 'solutions' / '{NAME}.ipynb'\n"
+             "_cells = json.loads(_path.read_text())['cells']\n"
+             "exec(''.join(next(c['source'] for c in _cells if ''.join(c['source']).startswith('# EXERCISE q1'))))")
+    _write(folder, "reads_solutions", _notebook({"q1_error_rate": reads, "q2_class_counts": Q2_RIGHT}))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grading")
+    submissions = folder / "submissions"
+    _make_submissions(submissions)
+    out = folder / "out"
+    code = main(["grade", str(EXERCISE), str(submissions), "--out", str(out), "--jobs", "2", "--seed", "7",
+                 "--timeout", str(SETTINGS.cell_timeout), "--submission-timeout", str(SETTINGS.submission_timeout),
+                 "--memory", str(SETTINGS.memory_mb)])
+    assert code == 0
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    grades = {(r["student"], r["question"]): r for r in rows}
+    return {"out": out, "grades": grades, "submissions": submissions, "rows": rows}
+
+
+def _status(graded, student: str) -> dict[str, str]:
+    return {q: graded["grades"][(student, q)]["status"] for q in ("q1_error_rate", "q2_class_counts", "q3_budget")}
+
+
+def _points(graded, student: str) -> float:
+    return sum(float(r["points"]) for (s, _), r in graded["grades"].items() if s == student)
+
+
+def _message(graded, student: str, qid: str) -> str:
+    return graded["grades"][(student, qid)]["message"]
+
+
+def test_solution_gets_full_marks_and_untouched_exercise_zero(graded):
+    assert _status(graded, "full") == {"q1_error_rate": "passed", "q2_class_counts": "passed", "q3_budget": "manual"}
+    assert _points(graded, "full") == 4  # the written answer's point is the instructor's to give
+    assert _status(graded, "in_folder") == _status(graded, "full")
+    assert _points(graded, "untouched") == 0
+    assert set(_status(graded, "untouched").values()) == {"missing"}
+
+
+def test_partial_and_wrong_answers(graded):
+    assert _points(graded, "half") == 2
+    assert _status(graded, "half") == {"q1_error_rate": "passed", "q2_class_counts": "missing", "q3_budget": "missing"}
+    assert _status(graded, "wrong")["q1_error_rate"] == "failed"
+    assert "expected" in _message(graded, "wrong", "q1_error_rate") and "Hint" in _message(graded, "wrong", "q1_error_rate")
+    assert _points(graded, "wrong") == 2
+
+
+def test_unreadable_files_and_other_assignments(graded):
+    for student in ("not_json", "not_notebook"):
+        assert set(_status(graded, student).values()) == {"error"}
+        assert "not a" in _message(graded, student, "q1_error_rate")
+    assert set(_status(graded, "other_assignment").values()) == {"missing"}
+    with open(graded["out"] / "summary.csv", encoding="utf-8") as handle:
+        summary = {r["student"]: r for r in csv.DictReader(handle)}
+    assert "another assignment" in summary["other_assignment"]["review"]
+    assert summary["full"]["points"] == "4" and summary["full"]["max_points"] == "5"
+
+
+def test_cells_found_by_marker_or_id(graded):
+    assert _status(graded, "cell_deleted")["q2_class_counts"] == "missing"
+    assert _status(graded, "cell_deleted")["q1_error_rate"] == "passed"
+    assert _points(graded, "ids_renamed") == 4
+    assert _points(graded, "marker_deleted") == 4
+    assert _points(graded, "duplicated") == 4  # the last of two marked cells is graded, and the report says so
+
+
+def test_a_dead_kernel_costs_the_rest_with_a_reason(graded):
+    status = _status(graded, "kills_kernel")
+    assert status["q1_error_rate"] == "error" and status["q2_class_counts"] == "error"
+    assert "kernel died" in _message(graded, "kills_kernel", "q2_class_counts")
+    assert _status(graded, "exits")["q1_error_rate"] == "error"
+    assert "SystemExit" in _message(graded, "exits", "q1_error_rate")
+    assert _status(graded, "exits")["q2_class_counts"] == "passed"
+
+
+def test_time_limits_cost_one_question(graded):
+    assert _status(graded, "loops_forever")["q1_error_rate"] == "timeout"
+    assert _status(graded, "loops_forever")["q2_class_counts"] == "passed"
+    assert _status(graded, "function_loops")["q1_error_rate"] == "timeout"
+    assert _status(graded, "function_loops")["q2_class_counts"] == "passed"
+
+
+def test_memory_and_output_floods(graded):
+    assert _status(graded, "allocates")["q1_error_rate"] == "error"
+    assert "memory" in _message(graded, "allocates", "q1_error_rate")
+    assert _points(graded, "prints_megabytes") == 4
+
+
+def test_tampering_does_not_pay(graded):
+    assert _status(graded, "monkeypatches")["q1_error_rate"] == "failed"
+    assert "expected" in _message(graded, "monkeypatches", "q1_error_rate")
+    assert _status(graded, "monkeypatches")["q2_class_counts"] == "passed"
+    # the grader's cells undo patched builtins: `callable` is the real one again when q2 is checked
+    assert _status(graded, "patches_builtins")["q1_error_rate"] == "passed"
+    assert _status(graded, "patches_builtins")["q2_class_counts"] == "failed"
+    assert "should be a function" in _message(graded, "patches_builtins", "q2_class_counts")
+    assert _status(graded, "reads_solutions")["q1_error_rate"] == "error"
+    assert "solutions" in _message(graded, "reads_solutions", "q1_error_rate")
+    with open(graded["out"] / "summary.csv", encoding="utf-8") as handle:
+        review = {r["student"]: r["review"] for r in csv.DictReader(handle)}
+    assert "builtins" in review["monkeypatches"] and "solutions" in review["reads_solutions"]
+
+
+def test_reports_and_record(graded):
+    out = graded["out"]
+    students = {r["student"] for r in graded["rows"]}
+    assert {p.stem for p in (out / "reports").glob("*.html")} == students
+    report = (out / "reports" / "full.html").read_text(encoding="utf-8")
+    assert "Smoke" not in report or "written answer" in report
+    assert "4 of 5 points" in report
+    assert json.loads((out / "grading.json").read_text())["seed"] == 7
+
+
+def test_serial_grading_matches_parallel(graded):
+    assignment = load_assignment(EXERCISE, seed=7, settings=SETTINGS, progress=lambda _: None)
+    found = find_submissions(graded["submissions"], NAME)
+    some = {s: found[s] for s in ("full", "half", "wrong")}
+    for result in grade_all(assignment, some, SETTINGS, jobs=1):
+        for grade in result.grades:
+            row = graded["grades"][(grade.student, grade.question)]
+            assert (row["status"], float(row["points"]), row["message"]) == (grade.status, grade.points, grade.message)
