@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from dlcourse.cli import main
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "00_start_here"
 EXERCISE = ROOT / "exercises" / f"{NAME}.ipynb"
 SOLUTION = ROOT / "solutions" / f"{NAME}.ipynb"
+ORPHAN = "import time; time.sleep(4321)"  # a process a submission starts in a session of its own
 SETTINGS = Settings(cell_timeout=8, submission_timeout=120, memory_mb=1500)
 
 Q1_RIGHT = "def error_rate(y_true, y_pred):\n    return float(np.mean(np.asarray(y_true) != np.asarray(y_pred)))"
@@ -87,7 +90,7 @@ def _make_submissions(folder: Path) -> None:
                                               "q2_class_counts": Q2_RIGHT}))
     _write(folder, "exits", _notebook({"q1_error_rate": "def error_rate(y_true, y_pred):\n    raise SystemExit(3)",
                                        "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "loops_forever", _notebook({"q1_error_rate": f"while True:\n    pass\n{Q1_RIGHT}",
+    _write(folder, "loops_forever", _notebook({"q1_error_rate": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {ORPHAN!r}], start_new_session=True)\nwhile True:\n    pass\n{Q1_RIGHT}",
                                                "q2_class_counts": Q2_RIGHT}))
     _write(folder, "function_loops", _notebook({"q1_error_rate": "def error_rate(y_true, y_pred):\n    while True:\n        pass",
                                                 "q2_class_counts": Q2_RIGHT}))
@@ -188,6 +191,13 @@ def test_time_limits_cost_one_question(graded):
     assert _status(graded, "loops_forever")["q2_class_counts"] == "passed"
     assert _status(graded, "function_loops")["q1_error_rate"] == "timeout"
     assert _status(graded, "function_loops")["q2_class_counts"] == "passed"
+
+
+def test_every_process_is_stopped(graded):
+    leftovers = [p for p in psutil.process_iter(["cmdline"])
+                 if "dlcourse.grading.kernel" in " ".join(p.info["cmdline"] or []) and p.ppid() == os.getpid()
+                 or ORPHAN in (p.info["cmdline"] or [])]
+    assert leftovers == []
 
 
 def test_memory_and_output_floods(graded):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import tempfile
 from collections.abc import Callable
@@ -27,9 +28,12 @@ from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, Functio
 from dlcourse.exercises import exercise_id
 from dlcourse.grading import encoding
 from dlcourse.grading.runner import DEAD, OK, TIMEOUT, CellRun, grading_env, run_cells
+from dlcourse.grading.runner import ERROR as CELL_ERROR
 from dlcourse.grading.submission import Answers, SubmissionError, extract_answers, read_notebook, suspicious
 
 TIMEOUT_STATUS = "timeout"
+INSTRUCTOR_CELL_TIMEOUT = 300  # the exercise's set-up cells (imports, data) get at least this long
+CHECK_CELL = re.compile(r'(check\("[A-Za-z0-9_.-]+"\)\s*)+')
 SKIP_TAG = "nbval-skip"  # cells the test suite skips (a TensorBoard server, say) are not run when grading either
 
 
@@ -147,7 +151,7 @@ def load_assignment(exercise: Path, *, seed: int | None = None, settings: Settin
         return assignment
     progress(f"computing the expected values of {sum(map(len, drawn.values()))} cases with {solution_path.name} ...")
     answers = Answers(code={exercise_id(c): c.source for c in solution.cells if exercise_id(c) in questions})
-    reports, runs = _run_student(assignment, answers, settings)
+    reports, runs, _ = _run_student(assignment, answers, settings)
     for qid, calls in drawn.items():
         outputs = (reports.get(qid) or {}).get("outputs")
         if not outputs or len(outputs) != len(calls):
@@ -180,7 +184,8 @@ def grade_path(assignment: Assignment, student: str, path: Path | None, settings
         return _all(assignment, student, ERROR, f"could not grade the file: {problem}")
     result = StudentResult(student, [], list(answers.notes), answers.code, answers.written)
     result.notes += suspicious(answers.code)
-    outcomes, runs = _run_student(assignment, answers, settings) if answers.code else ({}, {})
+    outcomes, runs, problems = _run_student(assignment, answers, settings) if answers.code else ({}, {}, [])
+    result.notes += problems
     for qid, question in questions.items():
         if isinstance(question, WrittenQuestion):
             status, message = _written(answers.written.get(qid), question)
@@ -204,31 +209,43 @@ def _written(text: str | None, question: WrittenQuestion) -> tuple[str, str]:
     return MANUAL, f"written answer ({len(text.split())} words): grade by hand"
 
 
-def _run_student(assignment: Assignment, answers: Answers, settings: Settings) -> tuple[dict, dict[str, tuple[CellRun, CellRun]]]:
-    """Run the rebuilt notebook; return the probes' reports and (exercise run, probe run) per question."""
+def _run_student(assignment: Assignment, answers: Answers, settings: Settings
+                 ) -> tuple[dict, dict[str, tuple[CellRun, CellRun]], list[str]]:
+    """Run the rebuilt notebook; return the probes' reports, (exercise run, probe run) per
+    question, and problems in the exercise's own cells (which the student did not write)."""
     with tempfile.TemporaryDirectory(prefix="dlcourse-grade-") as work:
         payloads, cwd = Path(work) / "payloads", Path(work) / "cwd"
         payloads.mkdir(mode=0o700)
         cwd.mkdir()
         probes = _Probes(payloads)
         sources: list[str] = []
+        limits: list[float] = []
         where: dict[str, tuple[int, int]] = {}
         for cell in assignment.exercise.cells:
             if cell.cell_type != "code" or SKIP_TAG in cell.metadata.get("tags", []):
                 continue
             qid = exercise_id(cell)
             if qid is None:
+                if CHECK_CELL.fullmatch(cell.source.strip()):
+                    continue  # the student's feedback; the grader's own cells do the grading
                 sources.append(cell.source)
+                # set-up cells before any student code may take long (imports, data); later ones run student code
+                limits.append(settings.cell_timeout if where else max(settings.cell_timeout, INSTRUCTOR_CELL_TIMEOUT))
             elif qid in answers.code:
                 sources.append(answers.code[qid])
                 question = assignment.questions[qid]
                 calls = [(c.args, dict(c.kwargs)) for c in assignment.cases.get(qid, [])]
                 sources.append(probes.cell(len(sources), assignment.name, qid, calls if isinstance(question, FunctionQuestion) else []))
+                limits += [settings.cell_timeout, settings.cell_timeout]
                 where[qid] = (len(sources) - 2, len(sources) - 1)
         env = grading_env(budget=settings.budget, forbidden=assignment.forbidden, memory_mb=settings.memory_mb)
-        runs = run_cells(sources, cwd=cwd, env=env, cell_timeout=settings.cell_timeout,
-                         total_timeout=settings.submission_timeout, memory_mb=settings.memory_mb, after_cell=probes.after_cell)
-    return probes.results, {qid: (runs[a], runs[b]) for qid, (a, b) in where.items()}
+        runs = run_cells(sources, cwd=cwd, env=env, cell_timeout=limits, total_timeout=settings.submission_timeout,
+                         memory_mb=settings.memory_mb, after_cell=probes.after_cell)
+    students = {i for pair in where.values() for i in pair}
+    problems = [f"the exercise's own cell {i + 1} ({sources[i].splitlines()[0][:40] if sources[i] else ''}...) "
+                f"ended with {run.status}: {run.message}"
+                for i, run in enumerate(runs) if i not in students and run.status in (CELL_ERROR, TIMEOUT)]
+    return probes.results, {qid: (runs[a], runs[b]) for qid, (a, b) in where.items()}, problems[:3]
 
 
 def _code_outcome(question: Question, cases: list[Case], report: dict | None, own: CellRun, probe: CellRun) -> tuple[str, str]:
@@ -249,7 +266,7 @@ def _code_outcome(question: Question, cases: list[Case], report: dict | None, ow
         status, message = str(report.get("status")), str(report.get("message"))
         if status == MISSING and own.status == TIMEOUT:
             return TIMEOUT_STATUS, f"your cell {own.message}"
-        if status == MISSING and own.status == "error":
+        if status == MISSING and own.status == CELL_ERROR:
             return ERROR, f"your cell raised {own.message}"
         return (status, message) if status in (PASS, FAIL, ERROR, MISSING) else (ERROR, "unexpected report")
     if kind != "function" or not isinstance(question, FunctionQuestion):
@@ -258,7 +275,7 @@ def _code_outcome(question: Question, cases: list[Case], report: dict | None, ow
     if not report.get("defined"):
         if own.status == TIMEOUT:
             return TIMEOUT_STATUS, f"your cell {own.message}"
-        if own.status == "error":
+        if own.status == CELL_ERROR:
             return ERROR, f"your cell raised {own.message}"
         return MISSING, f"no function `{name}` is defined"
     if not report.get("callable"):

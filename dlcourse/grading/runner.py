@@ -45,10 +45,12 @@ class _QuietClient(NotebookClient):
         self.errors: dict[int, str] = {}
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: D401 - nbclient's hook
-        if msg["msg_type"] == "error":
-            content = msg["content"]
-            self.errors[cell_index] = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
         return None
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):  # the reply says if the cell failed
+        content = (exec_reply or {}).get("content", {})
+        if content.get("status") == "error":
+            self.errors[cell_index] = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
 
 
 class _MemoryWatch(threading.Thread):
@@ -98,21 +100,23 @@ def _kernel_spec_dir(root: Path) -> Path:
     return root / "kernels"
 
 
-def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeout: float,
+def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeout: float | list[float],
               total_timeout: float, memory_mb: int,
               after_cell: Callable[[int, CellRun], None] | None = None) -> list[CellRun]:
     """Execute ``sources`` in order in one new guarded kernel; one :class:`CellRun` each.
 
-    ``after_cell(index, run)`` is called as soon as each cell ends, before the next starts.
+    ``cell_timeout`` is one limit for all cells or one per cell. ``after_cell(index, run)``
+    is called as soon as each cell ends, before the next starts.
     """
+    limits = cell_timeout if isinstance(cell_timeout, list) else [cell_timeout] * len(sources)
     runs: list[CellRun] = []
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     deadline = time.monotonic() + total_timeout
     with tempfile.TemporaryDirectory(prefix="dlcourse-kernelspec-") as spec_root:
         manager = AsyncKernelManager(kernel_name=KERNEL_NAME,
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(_kernel_spec_dir(Path(spec_root)))]))
-        client = _QuietClient(notebook, km=manager, timeout=cell_timeout, allow_errors=True,
-                              startup_timeout=120, iopub_timeout=1, record_timing=False, store_widget_state=False)
+        client = _QuietClient(notebook, km=manager, timeout=int(max(limits, default=1)), allow_errors=True,
+                              startup_timeout=120, record_timing=False, store_widget_state=False)
         watch: _MemoryWatch | None = None
         pid: int | None = None
         try:
@@ -126,7 +130,7 @@ def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeou
                         runs.extend(CellRun(TIMEOUT, "not run: the submission's total time limit was reached")
                                     for _ in notebook.cells[index:])
                         break
-                    client.timeout = int(max(1, min(cell_timeout, left)))
+                    client.timeout = int(max(1, min(limits[index], left)))
                     try:
                         client.execute_cell(cell, index)
                     except CellTimeoutError:
