@@ -4,8 +4,8 @@
     DLCOURSE_DATA=../shared/datasets python benchmarks/cifar_subset.py --epochs 40 --only improved
 
 Uses the models of dlcourse.cifar_project, exactly as lesson 09 trains them: the baseline
-with Adam, 10 epochs, batch 64, validation_split=0.2; the improved one on the same 80 %
-with batch 128 and cosine decay. Prints, for each: test accuracy (on the official test split the loader
+with Adam, 10 epochs, batch 64, validation_split=0.2; the improved one, as the lesson's final
+model, on all training images (the search on validation data is done) with batch 128 and cosine decay. Prints, for each: test accuracy (on the official test split the loader
 gives), training time, and the process's peak resident memory so far. Goal (issue 6): the
 improved model reaches at least 72 % test accuracy on the 5,170-image subset in under
 10 minutes of training on 2 CPU cores. Every number is measured in this run.
@@ -20,7 +20,7 @@ import time
 
 import dlcourse
 
-IMPROVED_EPOCHS, IMPROVED_BATCH = 50, 128
+IMPROVED_EPOCHS, IMPROVED_BATCH = 60, 128
 
 
 def peak_memory_mb() -> float:
@@ -56,16 +56,12 @@ def main() -> int:
 
     if args.only in (None, "improved"):
         keras.utils.set_random_seed(args.seed)
-        n_val = len(x_train) // 5  # the same 80 / 20 split as validation_split=0.2
-        fit_x, fit_y = x_train[:-n_val], y_train[:-n_val]
-        steps = int(np.ceil(len(fit_x) / IMPROVED_BATCH))
+        steps = int(np.ceil(len(x_train) / IMPROVED_BATCH))
         model = compile_improved(build_improved_cnn(), steps_per_epoch=steps, epochs=args.epochs)
         start = time.perf_counter()
-        history = model.fit(fit_x, fit_y, epochs=args.epochs, batch_size=IMPROVED_BATCH,
-                            validation_data=(x_train[-n_val:], y_train[-n_val:]), verbose=0)
+        history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=IMPROVED_BATCH, verbose=0)
         seconds = time.perf_counter() - start
-        print(f"improved: best validation accuracy {max(history.history['val_accuracy']):.4f} "
-              f"(epoch {int(np.argmax(history.history['val_accuracy'])) + 1}), final {history.history['val_accuracy'][-1]:.4f}")
+        print(f"improved: final training accuracy {history.history['accuracy'][-1]:.4f} (augmented, dropout on)")
         results.append((f"improved ({args.epochs} epochs)", model.evaluate(x_test, y_test, verbose=0)[1], seconds))
 
     print(f"\n{'model':<40} {'test accuracy':>13} {'training':>10} {'peak memory':>12}")

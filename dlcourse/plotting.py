@@ -22,9 +22,11 @@ def plot_histories(runs: Mapping[str, Mapping[str, Sequence[float]]], metrics: S
             if metric not in history:
                 raise KeyError(f"run {label!r} has no {metric!r}; it has {sorted(history)}")
             epochs = range(1, len(history[metric]) + 1)
-            (line,) = ax.plot(epochs, history.get(f"val_{metric}", history[metric]), label=label)
             if f"val_{metric}" in history:
+                (line,) = ax.plot(epochs, history[f"val_{metric}"], label=label)
                 ax.plot(epochs, history[metric], "--", color=line.get_color(), alpha=0.5)
+            else:  # trained without validation data: only its (dashed) training curve
+                ax.plot(epochs, history[metric], "--", label=f"{label} (training only)")
         ax.set(xlabel="epoch", ylabel=metric, title=f"{metric}: validation (solid), training (dashed)")
         if ylim and metric in ylim:
             ax.set_ylim(*ylim[metric])

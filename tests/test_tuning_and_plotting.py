@@ -101,3 +101,13 @@ def test_plot_histories_draws_validation_and_training_and_names_a_missing_metric
     with pytest.raises(KeyError, match="has no 'accuracy'"):
         plot_histories(runs, metrics=("accuracy",))
     plt.close("all")
+
+
+def test_plot_histories_marks_a_run_without_validation_data():
+    from dlcourse.plotting import plot_histories
+
+    fig = plot_histories({"a": {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, "final": {"loss": [0.9, 0.4]}}, metrics=("loss",))
+    lines = fig.axes[0].lines
+    assert len(lines) == 3
+    assert lines[-1].get_label() == "final (training only)" and lines[-1].get_linestyle() == "--"
+    plt.close("all")
