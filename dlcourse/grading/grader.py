@@ -176,12 +176,12 @@ def grade_path(assignment: Assignment, student: str, path: Path | None, settings
     """Grade one submission file (None: the student handed in nothing). Never raises for a bad file."""
     questions = assignment.questions
     if path is None:
-        return _all(assignment, student, MISSING, "no submission found")
+        return _same_for_all(assignment, student, MISSING, "no submission found")
     try:
         notebook = read_notebook(path)
         answers = extract_answers(notebook, assignment.exercise, questions)
     except SubmissionError as problem:
-        return _all(assignment, student, ERROR, f"could not grade the file: {problem}")
+        return _same_for_all(assignment, student, ERROR, f"could not grade the file: {problem}")
     result = StudentResult(student, [], list(answers.notes), answers.code, answers.written)
     result.notes += suspicious(answers.code)
     outcomes, runs, problems = _run_student(assignment, answers, settings) if answers.code else ({}, {}, [])
@@ -198,7 +198,8 @@ def grade_path(assignment: Assignment, student: str, path: Path | None, settings
     return result
 
 
-def _all(assignment: Assignment, student: str, status: str, message: str) -> StudentResult:
+def _same_for_all(assignment: Assignment, student: str, status: str, message: str) -> StudentResult:
+    """Every question with one status and message (nothing could be run)."""
     return StudentResult(student, [Grade(student, q.id, 0.0, q.points, status, message)
                                    for q in assignment.questions.values()])
 
@@ -324,7 +325,7 @@ def _grade_job(job: tuple[Assignment, str, Path | None, Settings]) -> StudentRes
     try:
         return grade_path(assignment, student, path, settings)
     except Exception as problem:  # a bug of ours: the student still gets a row, the instructor the reason
-        return _all(assignment, student, ERROR, f"the grader failed on this submission ({type(problem).__name__}: {problem})")
+        return _same_for_all(assignment, student, ERROR, f"the grader failed on this submission ({type(problem).__name__}: {problem})")
 
 
 def grade_all(assignment: Assignment, submissions: dict[str, Path | None], settings: Settings, *, jobs: int = 1,
@@ -344,7 +345,11 @@ def grade_all(assignment: Assignment, submissions: dict[str, Path | None], setti
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_grade_job, job): job[1] for job in work}
             for future in as_completed(futures):
-                results[futures[future]] = future.result()
+                student = futures[future]
+                try:
+                    results[student] = future.result()
+                except Exception as problem:  # the worker process itself died
+                    results[student] = _same_for_all(assignment, student, ERROR, f"the grader's worker failed ({type(problem).__name__}); grade again with --jobs 1")
                 if progress is not None:
                     progress.update(1)
     return [results[student] for student in submissions]
