@@ -54,6 +54,7 @@ MUTATIONS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")  # the "duplicate ids" mutation
 @pytest.mark.parametrize("name", MUTATIONS)
 def test_each_rule_catches_its_mistake(name, tmp_path):
     edit, words = MUTATIONS[name]

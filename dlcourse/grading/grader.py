@@ -163,7 +163,12 @@ def load_assignment(exercise: Path, *, seed: int | None = None, settings: Settin
         for number, ((args, kwargs), output) in enumerate(zip(calls, outputs)):
             if "value" not in output:
                 raise GradingError(f"the solution's {qid} fails on case {number + 1}: {output}")
-            value = public[number].expected if number < len(public) else encoding.from_jsonable(output["value"])
+            value = encoding.from_jsonable(output["value"])
+            if number < len(public):  # a public case: the solution must give the stated answer
+                problem = describe_difference(public[number].expected, value, rtol=questions[qid].rtol, atol=questions[qid].atol)
+                if problem:
+                    raise GradingError(f"the solution's {qid} fails its own public case {number + 1}: {problem}")
+                value = public[number].expected
             expected.append(Case(tuple(args), value, kwargs))
         assignment.cases[qid] = expected
     return assignment

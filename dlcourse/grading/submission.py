@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +51,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise SubmissionError("the file is JSON but not a Jupyter notebook (it has no list of cells)")
     try:
-        notebook = nbformat.reads(json.dumps(data), as_version=4)
+        with warnings.catch_warnings():  # duplicate cell ids are "corrected" with a warning; we match by marker
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as problem:  # nbformat raises several kinds for malformed notebooks
         raise SubmissionError(f"the notebook cannot be read ({type(problem).__name__}: {problem})") from None
     return notebook
