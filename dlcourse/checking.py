@@ -214,17 +214,6 @@ def run_cases(question: FunctionQuestion, namespace: Mapping[str, Any], cases: S
     return Result(question.id, PASS, f"all {len(cases)} public cases pass.", len(cases), len(cases))
 
 
-def reference_cases(question: FunctionQuestion, reference: Callable[..., Any], drawn: Sequence[tuple[tuple, dict]]) -> list[Case]:
-    """Hidden cases with expected values computed by ``reference`` (the solution's function)."""
-    cases = []
-    for args, kwargs in drawn:
-        expected = reference(*_copy(args), **_copy(dict(kwargs)))
-        if question.summarize is not None:
-            expected = question.summarize(expected)
-        cases.append(Case(tuple(args), expected, dict(kwargs)))
-    return cases
-
-
 def check_value(question: ValueQuestion, namespace: Mapping[str, Any]) -> Result:
     if question.variable not in namespace:
         return Result(question.id, MISSING, f"no variable `{question.variable}` yet: run the cell that computes it.", 0, 1)

@@ -88,33 +88,31 @@ def _make_submissions(folder: Path) -> None:
     duplicated.cells.insert(duplicated.cells.index(first), earlier)
     _write(folder, "duplicated", duplicated)
 
-    _write(folder, "kills_kernel", _notebook({"q1_error_rate": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
-                                              "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "exits", _notebook({"q1_error_rate": "def error_rate(y_true, y_pred):\n    raise SystemExit(3)",
-                                       "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "loops_forever", _notebook({"q1_error_rate": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {ORPHAN!r}], start_new_session=True)\nwhile True:\n    pass\n{Q1_RIGHT}",
-                                               "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "function_loops", _notebook({"q1_error_rate": "def error_rate(y_true, y_pred):\n    while True:\n        pass",
-                                                "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "allocates", _notebook({"q1_error_rate": "hoard = []\nwhile True:\n    hoard.append(b'x' * 50_000_000)",
-                                           "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "prints_megabytes", _notebook({"q1_error_rate": f"print('x' * 10_000_000)\n{Q1_RIGHT}",
-                                                  "q2_class_counts": Q2_RIGHT}))
     patched = ("import builtins\nimport dlcourse.checking\n"
                "check = lambda *args, **kwargs: print('✓ all cases pass')\n"
                "dlcourse.checking.describe_difference = lambda *args, **kwargs: None\n"
                "dlcourse.checking.run_cases = lambda *args, **kwargs: None\n"
                "builtins.print = lambda *args, **kwargs: None\n"
                "print('{\"kind\": \"function\", \"outputs\": []}')\n")
-    _write(folder, "monkeypatches", _notebook({"q1_error_rate": patched + Q1_WRONG, "q2_class_counts": Q2_RIGHT}))
-    _write(folder, "patches_builtins", _notebook({"q1_error_rate": f"import builtins\nbuiltins.callable = lambda obj: True\n{Q1_RIGHT}",
-                                                  "q2_class_counts": "class_counts = 5"}))
     reads = ("import json, pathlib, dlcourse\n"
              f"_path = pathlib.Path(dlcourse.__file__).parents[1] / 'solutions' / '{NAME}.ipynb'\n"
              "_cells = json.loads(_path.read_text())['cells']\n"
              "exec(''.join(next(c['source'] for c in _cells if ''.join(c['source']).startswith('# EXERCISE q1'))))")
-    _write(folder, "reads_solutions", _notebook({"q1_error_rate": reads, "q2_class_counts": Q2_RIGHT}))
-
+    hostile_q1 = {  # student -> their q1 cell; each also answers q2 correctly
+        "kills_kernel": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        "exits": "def error_rate(y_true, y_pred):\n    raise SystemExit(3)",
+        "loops_forever": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {ORPHAN!r}], start_new_session=True)\n"
+                         f"while True:\n    pass\n{Q1_RIGHT}",
+        "function_loops": "def error_rate(y_true, y_pred):\n    while True:\n        pass",
+        "allocates": "hoard = []\nwhile True:\n    hoard.append(b'x' * 50_000_000)",
+        "prints_megabytes": f"print('x' * 10_000_000)\n{Q1_RIGHT}",
+        "monkeypatches": patched + Q1_WRONG,
+        "reads_solutions": reads,
+    }
+    for student, q1 in hostile_q1.items():
+        _write(folder, student, _notebook({"q1_error_rate": q1, "q2_class_counts": Q2_RIGHT}))
+    _write(folder, "patches_builtins", _notebook({"q1_error_rate": f"import builtins\nbuiltins.callable = lambda obj: True\n{Q1_RIGHT}",
+                                                  "q2_class_counts": "class_counts = 5"}))
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):

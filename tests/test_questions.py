@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlcourse.checking import PASS, FunctionQuestion, Result, questions_for, reference_cases, run_cases
+from dlcourse.checking import PASS, Case, FunctionQuestion, Result, _copy, questions_for, run_cases
 from dlcourse.exercises import exercise_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +26,17 @@ def solution_functions(path: Path) -> dict:
         if qid and isinstance(questions[qid], FunctionQuestion):
             exec(compile(cell.source, f"{path.name}:{qid}", "exec"), namespace)
     return namespace
+
+
+def reference_cases(question: FunctionQuestion, reference, drawn) -> list[Case]:
+    """Hidden cases with expected values from the solution's function, summarized as a student's would be."""
+    cases = []
+    for args, kwargs in drawn:
+        expected = reference(*_copy(args), **_copy(dict(kwargs)))
+        if question.summarize is not None:
+            expected = question.summarize(expected)
+        cases.append(Case(tuple(args), expected, dict(kwargs)))
+    return cases
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)

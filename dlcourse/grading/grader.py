@@ -23,15 +23,16 @@ from typing import Any
 import nbformat
 import numpy as np
 
-from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, FunctionQuestion, Question, ValueQuestion,
-                               WrittenQuestion, describe_difference, questions_for)
+from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, FunctionQuestion, Question, WrittenQuestion,
+                               describe_difference, questions_for)
 from dlcourse.exercises import exercise_id
 from dlcourse.grading import encoding
-from dlcourse.grading.runner import DEAD, OK, TIMEOUT, CellRun, grading_env, run_cells
+from dlcourse.grading.runner import DEAD, TIMEOUT, CellRun, grading_env, run_cells
 from dlcourse.grading.runner import ERROR as CELL_ERROR
 from dlcourse.grading.submission import Answers, SubmissionError, extract_answers, read_notebook, suspicious
 
 TIMEOUT_STATUS = "timeout"
+STATUSES = (PASS, FAIL, ERROR, TIMEOUT_STATUS, MISSING, MANUAL)  # every status a grade can have
 INSTRUCTOR_CELL_TIMEOUT = 300  # the exercise's set-up cells (imports, data) get at least this long
 CHECK_CELL = re.compile(r'(check\("[A-Za-z0-9_.-]+"\)\s*)+')
 SKIP_TAG = "nbval-skip"  # cells the test suite skips (a TensorBoard server, say) are not run when grading either
@@ -219,6 +220,7 @@ def _run_student(assignment: Assignment, answers: Answers, settings: Settings
                  ) -> tuple[dict, dict[str, tuple[CellRun, CellRun]], list[str]]:
     """Run the rebuilt notebook; return the probes' reports, (exercise run, probe run) per
     question, and problems in the exercise's own cells (which the student did not write)."""
+    questions = assignment.questions
     with tempfile.TemporaryDirectory(prefix="dlcourse-grade-") as work:
         payloads, cwd = Path(work) / "payloads", Path(work) / "cwd"
         payloads.mkdir(mode=0o700)
@@ -239,7 +241,7 @@ def _run_student(assignment: Assignment, answers: Answers, settings: Settings
                 limits.append(settings.cell_timeout if where else max(settings.cell_timeout, INSTRUCTOR_CELL_TIMEOUT))
             elif qid in answers.code:
                 sources.append(answers.code[qid])
-                question = assignment.questions[qid]
+                question = questions[qid]
                 calls = [(c.args, dict(c.kwargs)) for c in assignment.cases.get(qid, [])]
                 sources.append(probes.cell(len(sources), assignment.name, qid, calls if isinstance(question, FunctionQuestion) else []))
                 limits += [settings.cell_timeout, settings.cell_timeout]
@@ -254,10 +256,19 @@ def _run_student(assignment: Assignment, answers: Answers, settings: Settings
     return probes.results, {qid: (runs[a], runs[b]) for qid, (a, b) in where.items()}, problems[:3]
 
 
+def _own_cell_problem(own: CellRun) -> tuple[str, str] | None:
+    """Why the student's own cell gave nothing to grade, if it timed out or raised."""
+    if own.status == TIMEOUT:
+        return TIMEOUT_STATUS, f"your cell {own.message}"
+    if own.status == CELL_ERROR:
+        return ERROR, f"your cell raised {own.message}"
+    return None
+
+
 def _code_outcome(question: Question, cases: list[Case], report: dict | None, own: CellRun, probe: CellRun) -> tuple[str, str]:
     if report is None:
         if own.status == TIMEOUT:
-            return TIMEOUT_STATUS, f"your cell {own.message}"
+            return _own_cell_problem(own)
         if own.status == DEAD:
             return ERROR, f"while running your cell: {own.message}"
         if probe.status == TIMEOUT:
@@ -270,20 +281,14 @@ def _code_outcome(question: Question, cases: list[Case], report: dict | None, ow
         return ERROR, f"the grader's check failed: {report.get('message')} (was the checker changed by the notebook?)"
     if kind == "value":
         status, message = str(report.get("status")), str(report.get("message"))
-        if status == MISSING and own.status == TIMEOUT:
-            return TIMEOUT_STATUS, f"your cell {own.message}"
-        if status == MISSING and own.status == CELL_ERROR:
-            return ERROR, f"your cell raised {own.message}"
+        if status == MISSING and (problem := _own_cell_problem(own)):
+            return problem
         return (status, message) if status in (PASS, FAIL, ERROR, MISSING) else (ERROR, "unexpected report")
     if kind != "function" or not isinstance(question, FunctionQuestion):
         return ERROR, "unexpected report from the grader's check"
     name = question.function
     if not report.get("defined"):
-        if own.status == TIMEOUT:
-            return TIMEOUT_STATUS, f"your cell {own.message}"
-        if own.status == CELL_ERROR:
-            return ERROR, f"your cell raised {own.message}"
-        return MISSING, f"no function `{name}` is defined"
+        return _own_cell_problem(own) or (MISSING, f"no function `{name}` is defined")
     if not report.get("callable"):
         return FAIL, f"`{name}` should be a function, found a {report.get('type')}"
     outputs = report.get("outputs") or []

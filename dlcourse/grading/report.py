@@ -9,10 +9,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from dlcourse.grading.grader import StudentResult
+from dlcourse.grading.grader import STATUSES, StudentResult
 
 GRADE_COLUMNS = ["student", "question", "points", "max_points", "status", "message"]
-STATUSES = ["passed", "failed", "error", "timeout", "missing", "manual"]
 
 
 def safe_name(student: str) -> str:
