@@ -73,6 +73,9 @@ class WrittenQuestion:
     id: str
     points: float
     prompt: str = "Write your answer here (double-click this cell to edit it)."
+    # What a full answer contains, for the instructor (shown beside the student's text in the
+    # grader's report); never shown to the student.
+    rubric: str = ""
 
 
 Question = FunctionQuestion | ValueQuestion | WrittenQuestion
