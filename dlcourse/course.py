@@ -13,10 +13,6 @@ REPOSITORY = "dlcourse/dlcourse"
 BRANCH = "main"
 NOTEBOOK_FOLDERS = ("lessons", "exercises", "solutions")
 
-# What a Colab runtime lacks (COMPAT.md): never reinstall tensorflow, numpy,
-# scikit-learn or ipywidgets there.
-COLAB_INSTALLS = ("scikit-optimize", "scikeras", "keras-tuner")
-
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 

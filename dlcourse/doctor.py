@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 
+from dlcourse import colab
 from dlcourse.budget import BUDGET_ENV, BudgetError, budget
 
 # Package name -> lowest version the course supports; mirrors requirements.txt.
@@ -17,12 +18,10 @@ REQUIRED = {
     "pandas": "2.1", "matplotlib": "3.8", "jupyterlab": "4.0", "ipywidgets": "8.0",
     "ipykernel": "6.29", "nbval": "0.11", "nbclient": "0.10", "nbformat": "5.9",
     "pytest": "8.0", "pytest-xdist": "3.5", "tqdm": "4.66", "packaging": "23.0", "psutil": "5.9",
+    "playwright": "1.40",
 }
-# In Colab these come with the runtime and must not be reinstalled (COMPAT.md);
-# older Colab versions are fine there.
-COLAB_PROVIDED = {"tensorflow", "keras", "numpy", "scikit-learn", "ipywidgets", "pandas", "matplotlib"}
 # Only needed to develop or test the course, not to study it in Colab.
-DEV_ONLY = {"jupyterlab", "nbval", "pytest", "pytest-xdist"}
+DEV_ONLY = {"jupyterlab", "nbval", "pytest", "pytest-xdist", "playwright"}
 PYTHON_RANGE = ((3, 10), (3, 13))
 INSTALL_FIX = "pip install -r requirements.txt (in the course folder, inside your virtual environment)"
 
@@ -58,7 +57,7 @@ def check_package(name: str, minimum: str) -> Line:
     except metadata.PackageNotFoundError:
         optional = in_colab() and name in DEV_ONLY
         return Line(optional, name, "not installed" + (" (only needed for the tests)" if optional else ""), INSTALL_FIX)
-    if Version(found) >= Version(minimum) or (in_colab() and name in COLAB_PROVIDED):
+    if Version(found) >= Version(minimum) or (in_colab() and name in colab.RUNTIME):
         return Line(True, name, f"{found} (needs >= {minimum})")
     return Line(False, name, f"{found} is older than {minimum}", INSTALL_FIX)
 

@@ -3,14 +3,54 @@
 Every explorer is a slider around a plain function. The notebook calls the plain
 ``show_*`` function once with a fixed value, so the figure is there when the notebook
 is executed without a browser (tests, GitHub's static view); the ``*_explorer``
-version adds the slider. Only widgets that exist in ipywidgets 7 and 8 are used.
+version adds the slider, a line of numbers (the ``*_readout`` text of the plain
+function's values, so the numbers can be read and copied, not only seen in the figure)
+and the figure, redrawn together. Only widgets that exist in ipywidgets 7 (Colab) and
+8 (JupyterLab 4) are used: sliders, ``HTML``, ``VBox`` and ``interactive_output``.
 The metrics themselves are computed with scikit-learn, as the lessons show first.
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
+
+READOUT_CLASS = "dlcourse-readout"  # the CSS class of an explorer's line of numbers (the browser test reads it)
+
+
+class Explorer:
+    """Controls, a line of numbers and a figure, redrawn together when a control moves.
+
+    ``controls`` maps each argument of ``draw`` to its widget; ``draw(**values)`` draws the
+    figure and returns the text of the numbers it shows. The explorer displays itself.
+    """
+
+    def __init__(self, name: str, controls: Mapping[str, Any], draw: Callable[..., str]):
+        from IPython.display import display
+        from ipywidgets import HTML, VBox, interactive_output
+
+        self.name, self.controls, self._draw = name, dict(controls), draw
+        self.readout = HTML()
+        self.output = interactive_output(self._update, self.controls)
+        self.box = VBox([*self.controls.values(), self.readout, self.output])
+        display(self.box)
+
+    def _update(self, **values: Any) -> None:
+        text = self._draw(**values)
+        self.readout.value = f'<pre class="{READOUT_CLASS}">{html.escape(text)}</pre>'
+
+    @property
+    def text(self) -> str:
+        """The numbers the explorer shows now, as plain text."""
+        value = self.readout.value
+        return html.unescape(value[value.index(">") + 1: value.rindex("</pre>")]) if value else ""
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: move the slider above>"
 
 # --------------------------------------------------------------------------- thresholds
 
@@ -69,22 +109,37 @@ def threshold_figure(y_true, scores, threshold: float, *, labels=("negative", "p
     return fig
 
 
-def show_threshold(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")) -> None:
-    """Draw :func:`threshold_figure` now (the static version of the explorer)."""
+def threshold_readout(metrics: Mapping[str, float]) -> str:
+    """One line with the numbers of :func:`threshold_metrics`."""
+    m = metrics
+    return (f"threshold {m['threshold']:.2f}: precision {m['precision']:.3f}, recall {m['recall']:.3f}, "
+            f"F1 {m['f1']:.3f}, false positive rate {m['fpr']:.3f} "
+            f"(TP {m['tp']}, FP {m['fp']}, FN {m['fn']}, TN {m['tn']})")
+
+
+def _draw_threshold(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")) -> str:
+    """Show :func:`threshold_figure` and return the line of numbers it is about."""
     import matplotlib.pyplot as plt
 
     threshold_figure(y_true, scores, threshold, labels=labels)
     plt.show()
+    return threshold_readout(threshold_metrics(y_true, scores, threshold))
 
 
-def threshold_explorer(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")):
+def show_threshold(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")) -> None:
+    """Draw :func:`threshold_figure` and print its numbers (the static version of the explorer)."""
+    print(_draw_threshold(y_true, scores, threshold, labels=labels))
+
+
+def threshold_explorer(y_true, scores, threshold: float = 0.5, *, labels=("negative", "positive")) -> Explorer:
     """A slider that moves the decision threshold and redraws :func:`threshold_figure`."""
-    from ipywidgets import FloatSlider, interact
+    from ipywidgets import FloatSlider
 
     y_true, scores = _binary_inputs(y_true, scores)
     slider = FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
                          continuous_update=False, readout_format=".2f")
-    return interact(lambda threshold: show_threshold(y_true, scores, threshold, labels=labels), threshold=slider)
+    return Explorer("threshold explorer", {"threshold": slider},
+                    lambda threshold: _draw_threshold(y_true, scores, threshold, labels=labels))
 
 
 # --------------------------------------------------------------------------- outliers
@@ -149,25 +204,38 @@ def outlier_figure(y_true, y_pred, outlier_size: float, *, max_size: float | Non
     return fig
 
 
-def show_outlier(y_true, y_pred, outlier_size: float, *, max_size: float | None = None, index: int = 0) -> None:
-    """Draw :func:`outlier_figure` now (the static version of the explorer)."""
+def outlier_readout(metrics: Mapping[str, float]) -> str:
+    """One line with the numbers of :func:`outlier_metrics`."""
+    m = metrics
+    return (f"outlier {m['outlier_size']:.4g}: MAE {m['mae']:.4g}, MSE {m['mse']:.4g}, "
+            f"RMSE {m['rmse']:.4g}, R² {m['r2']:.4f}")
+
+
+def _draw_outlier(y_true, y_pred, outlier_size: float, *, max_size: float | None = None, index: int = 0) -> str:
+    """Show :func:`outlier_figure` and return the line of numbers it is about."""
     import matplotlib.pyplot as plt
 
     outlier_figure(y_true, y_pred, outlier_size, max_size=max_size, index=index)
     plt.show()
+    return outlier_readout(outlier_metrics(y_true, y_pred, outlier_size, index))
 
 
-def outlier_explorer(y_true, y_pred, *, max_size: float | None = None, index: int = 0):
+def show_outlier(y_true, y_pred, outlier_size: float, *, max_size: float | None = None, index: int = 0) -> None:
+    """Draw :func:`outlier_figure` and print its numbers (the static version of the explorer)."""
+    print(_draw_outlier(y_true, y_pred, outlier_size, max_size=max_size, index=index))
+
+
+def outlier_explorer(y_true, y_pred, *, max_size: float | None = None, index: int = 0) -> Explorer:
     """A slider that sets the size of one outlier and redraws :func:`outlier_figure`."""
-    from ipywidgets import FloatSlider, interact
+    from ipywidgets import FloatSlider
 
     y_true = np.asarray(y_true, dtype=float).ravel()
     if max_size is None:
         max_size = float(10 * np.std(y_true)) or 1.0
     slider = FloatSlider(value=0.0, min=0.0, max=max_size, step=max_size / 100, description="outlier",
                          continuous_update=False)
-    return interact(lambda outlier: show_outlier(y_true, y_pred, outlier, max_size=max_size, index=index),
-                    outlier=slider)
+    return Explorer("outlier explorer", {"outlier": slider},
+                    lambda outlier: _draw_outlier(y_true, y_pred, outlier, max_size=max_size, index=index))
 
 
 # --------------------------------------------------------------------------- Bayesian optimization
@@ -219,17 +287,34 @@ def gp_step_figure(result, step: int, objective=None) -> Figure:
     return fig
 
 
-def show_gp_step(result, step: int, objective=None) -> None:
-    """Draw :func:`gp_step_figure` now (the static version of the explorer)."""
+def gp_step_readout(result, step: int) -> str:
+    """One line: how many points the surrogate of ``step`` saw, the best of them, and the next point."""
+    n_seen = len(result.x_iters) - n_gp_steps(result) + 1 + step
+    seen = np.asarray(result.func_vals[:n_seen], dtype=float)
+    best = int(np.argmin(seen))
+    following = (f"next point x = {result.x_iters[n_seen][0]:.4g}" if n_seen < len(result.x_iters)
+                 else "no next point (the run ended)")
+    return (f"step {step}: after {n_seen} evaluations, best {seen[best]:.4g} at x = {result.x_iters[best][0]:.4g}; "
+            f"{following}")
+
+
+def _draw_gp_step(result, step: int, objective=None) -> str:
+    """Show :func:`gp_step_figure` and return the line of numbers it is about."""
     import matplotlib.pyplot as plt
 
     gp_step_figure(result, step, objective)
     plt.show()
+    return gp_step_readout(result, step)
 
 
-def gp_step_explorer(result, objective=None):
+def show_gp_step(result, step: int, objective=None) -> None:
+    """Draw :func:`gp_step_figure` and print its numbers (the static version of the explorer)."""
+    print(_draw_gp_step(result, step, objective))
+
+
+def gp_step_explorer(result, objective=None) -> Explorer:
     """A slider that steps through the iterations of a ``gp_minimize`` run."""
-    from ipywidgets import IntSlider, interact
+    from ipywidgets import IntSlider
 
     slider = IntSlider(value=0, min=0, max=n_gp_steps(result) - 1, description="step", continuous_update=False)
-    return interact(lambda step: show_gp_step(result, step, objective), step=slider)
+    return Explorer("step explorer", {"step": slider}, lambda step: _draw_gp_step(result, step, objective))

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse import colab
 from dlcourse.course import NOTEBOOK_FOLDERS, colab_badge, pip_source
 
 NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 CHECKED_TAG = "nbval-check-output"
 MAX_CODE_LINES = 30
 MAX_CODE_RUN = 3  # code cells in a row without prose between them
-COLAB_RUNTIME = {"tensorflow", "tensorflow-cpu", "keras", "numpy", "scikit-learn", "ipywidgets"}
 PARTNER = {"lessons": "exercises", "exercises": "lessons", "solutions": "lessons"}
 
 
@@ -52,9 +52,12 @@ def _setup_problems(setup_source: str) -> list[str]:
         return ["the setup cell must pip-install what Colab lacks, inside its google.colab check"]
     found = []
     packages = {w.split("=")[0].split(">")[0].split("<")[0] for w in installs if not w.startswith("-")}
-    clobbered = sorted(packages & COLAB_RUNTIME)
+    clobbered = sorted(packages & (set(colab.RUNTIME) | {"tensorflow-cpu"}))
     if clobbered:
         found.append(f"the setup cell reinstalls {', '.join(clobbered)} in Colab, which breaks its runtime")
+    unknown = sorted(packages - set(colab.INSTALLS) - {pip_source()})
+    if unknown:
+        found.append(f"the setup cell installs {', '.join(unknown)}, not in dlcourse/colab.py's INSTALLS")
     if pip_source() not in installs:
         found.append(f"the setup cell must install the helper package from {pip_source()} (dlcourse/course.py)")
     return found

@@ -1,4 +1,9 @@
-"""The plain functions behind the threshold and outlier explorers."""
+"""The explorers: the plain functions behind them, and their widgets driven as a student would.
+
+Setting a slider's value here runs the same observer a browser's slider runs, under
+whichever ipywidgets is installed (8 in JupyterLab; CI's Colab step runs this under 7).
+The browser test (tests/test_browser.py) moves the real sliders in JupyterLab.
+"""
 
 import matplotlib
 
@@ -10,8 +15,10 @@ import pytest  # noqa: E402
 from sklearn.metrics import (f1_score, mean_absolute_error, mean_squared_error, precision_score,  # noqa: E402
                              r2_score, recall_score)
 
-from dlcourse.explorers import (outlier_explorer, outlier_figure, outlier_metrics, threshold_explorer,  # noqa: E402
-                                threshold_figure, threshold_metrics, with_outlier)
+from dlcourse.explorers import (READOUT_CLASS, gp_step_explorer, gp_step_readout, n_gp_steps,  # noqa: E402
+                                outlier_explorer, outlier_figure, outlier_metrics, outlier_readout, show_outlier,
+                                show_threshold, threshold_explorer, threshold_figure, threshold_metrics,
+                                threshold_readout, with_outlier)
 
 RNG = np.random.default_rng(0)
 Y = RNG.integers(0, 2, size=200)
@@ -60,9 +67,29 @@ def test_threshold_figure_marks_the_threshold_on_both_curves():
 
 
 def test_threshold_explorer_has_a_slider_at_the_start_value():
-    widget = threshold_explorer(Y, SCORES, threshold=0.3)
-    slider = widget.widget.children[0]
+    explorer = threshold_explorer(Y, SCORES, threshold=0.3)
+    slider = explorer.controls["threshold"]
     assert type(slider).__name__ == "FloatSlider" and slider.value == 0.3 and (slider.min, slider.max) == (0.0, 1.0)
+    assert explorer.box.children[0] is slider
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.62, 0.9])
+def test_moving_the_threshold_slider_shows_the_functions_numbers(threshold):
+    explorer = threshold_explorer(Y, SCORES, threshold=0.5)
+    assert explorer.text == threshold_readout(threshold_metrics(Y, SCORES, 0.5))
+    explorer.controls["threshold"].value = threshold
+    m = threshold_metrics(Y, SCORES, threshold)
+    assert explorer.text == threshold_readout(m)
+    assert f"precision {m['precision']:.3f}, recall {m['recall']:.3f}" in explorer.text
+    assert READOUT_CLASS in explorer.readout.value
+
+
+def test_static_versions_print_the_same_numbers(capsys):
+    show_threshold(Y, SCORES, 0.4)
+    show_outlier(Y_TRUE, Y_PRED, 3.0)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [threshold_readout(threshold_metrics(Y, SCORES, 0.4)),
+                       outlier_readout(outlier_metrics(Y_TRUE, Y_PRED, 3.0))]
 
 
 Y_TRUE = np.array([10.0, 20.0, 30.0, 40.0])
@@ -100,5 +127,25 @@ def test_outlier_metrics_match_scikit_learn_and_the_square_law():
 def test_outlier_figure_and_explorer():
     fig = outlier_figure(Y_TRUE, Y_PRED, 10.0)
     assert len(fig.axes) == 2 and "outlier 10" in fig._suptitle.get_text()
-    slider = outlier_explorer(Y_TRUE, Y_PRED, max_size=50.0).widget.children[0]
+    explorer = outlier_explorer(Y_TRUE, Y_PRED, max_size=50.0)
+    slider = explorer.controls["outlier"]
     assert (slider.value, slider.max) == (0.0, 50.0)
+    assert explorer.text == outlier_readout(outlier_metrics(Y_TRUE, Y_PRED, 0.0))
+    slider.value = 20.0
+    assert explorer.text == outlier_readout(outlier_metrics(Y_TRUE, Y_PRED, 20.0))
+    assert "outlier 20: MAE" in explorer.text
+
+
+def test_gp_step_explorer_steps_through_the_run():
+    from skopt import gp_minimize
+
+    result = gp_minimize(lambda x: (x[0] - 0.3) ** 2, [(0.0, 1.0)], n_calls=7, n_initial_points=4, random_state=0)
+    explorer = gp_step_explorer(result)
+    slider = explorer.controls["step"]
+    assert (slider.min, slider.max) == (0, n_gp_steps(result) - 1)
+    assert explorer.text.startswith("step 0: after 4 evaluations")
+    slider.value = 2
+    assert explorer.text == gp_step_readout(result, 2)
+    assert f"next point x = {result.x_iters[6][0]:.4g}" in explorer.text
+    slider.value = slider.max
+    assert explorer.text.endswith("no next point (the run ended)")
