@@ -316,6 +316,7 @@ def test_explorer_in_jupyterlab(lesson: Lesson, lab: Lab, browser) -> None:
     path = lesson_with_probe(lesson, lab.folder)
     check, presses, typed = CHECKS[lesson.explorer]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)  # a loaded 2-core machine renders slowly; the checks below wait for content
     try:
         values = run_all(page, lab, path)
         box = explorer_widget(page)
