@@ -37,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--budget", choices=["smoke", "full"], default="smoke",
                        help="the budget the notebooks run in while grading (default smoke: small and fast)")
     grade.add_argument("--seed", type=int, help="seed of the hidden cases (default: fresh; recorded in OUT/grading.json)")
+    grade.add_argument("--student", help="grade only this submission again and update OUT in place")
+    grade.add_argument("--manual", type=Path, help="merge hand-given scores (OUT/manual.csv, filled in) without "
+                                                   "running any student code again")
+    grade.add_argument("--roster", type=Path, help="CSV: student, id, name, email [, sis_user_id, sis_login_id, "
+                                                   "section, extension_days]; adds canvas.csv")
+    grade.add_argument("--due", help="due date and time, ISO 8601 (e.g. 2026-12-01T23:59; UTC unless a zone is given)")
+    grade.add_argument("--late-penalty", type=float, default=0.0,
+                       help="percent of the points taken per started day late (default 0: none)")
+    grade.add_argument("--submitted", type=Path, help="CSV: student, submitted_at (ISO 8601), e.g. from the LMS download")
+    grade.add_argument("--assignment-name", help="the assignment's column name in canvas.csv (default: the exercise's name)")
     args = parser.parse_args(argv)
 
     if args.command == "doctor":
@@ -67,27 +77,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
+    from dlcourse.grading.command import grade_command
 
-    from dlcourse.grading.grader import GradingError, Settings, find_submissions, grade_all, load_assignment, settings_record
-    from dlcourse.grading.report import final_line, write_outputs
-
-    if not args.exercise.is_file():
-        print(f"error: no exercise notebook {args.exercise}")
-        return 2
-    settings = Settings(cell_timeout=args.timeout, submission_timeout=args.submission_timeout,
-                        memory_mb=args.memory, budget=args.budget)
-    try:
-        submissions = find_submissions(args.submissions, args.exercise.stem)
-        assignment = load_assignment(args.exercise, seed=args.seed, settings=settings)
-    except GradingError as problem:
-        print(f"error: {problem}")
-        return 2
-    if not submissions:
-        print(f"error: no submissions in {args.submissions} (expected <student>.ipynb or <student>/{args.exercise.name})")
-        return 2
-    with tqdm(total=len(submissions), unit="notebook", desc="grading") as bar:
-        results = grade_all(assignment, submissions, settings, jobs=args.jobs, progress=bar)
-    write_outputs(args.out, results, settings_record(assignment, settings, len(results)))
-    print(final_line(results) + f"; written to {args.out}")
-    return 0
+    return grade_command(args)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse.checking import Question, WrittenQuestion, questions_for
+from dlcourse.assessment.questions import Question, WrittenQuestion, questions_for
 
 EXERCISE_RE = re.compile(r"^# EXERCISE (?P<id>[A-Za-z0-9_.-]+)\s*$")
 ANSWER_RE = re.compile(r"^<!-- ANSWER (?P<id>[A-Za-z0-9_.-]+) -->\s*$")

@@ -1,9 +1,10 @@
 """pytest rules for running course notebooks with nbval (loaded by the root conftest.py).
 
-nbval only fails a cell that raises. These rules also read what a cell printed:
+nbval only fails a cell that raises. These rules also read the verdicts that ``check(...)``
+recorded in the cell's outputs (:data:`dlcourse.checking.CHECK_MIME`), not its printed text:
 
-- in ``solutions/``, every ``check(...)`` must print ✓ (a ✗ means the solution is wrong);
-- in ``exercises/``, no ``check(...)`` may print ✓ (the stub must not pass its own check),
+- in ``solutions/``, every ``check(...)`` must pass (any other verdict means the solution is wrong);
+- in ``exercises/``, no ``check(...)`` may pass (the stub must not pass its own check),
   and a cell tagged ``raises-exception`` must be an ``# EXERCISE <id>`` cell that stops
   at its own ``NotImplementedError("<id>: ...")`` stub; any other error fails.
 """
@@ -14,23 +15,21 @@ from pathlib import Path
 
 import pytest
 
+from dlcourse.checking import CHECK_MIME
 from dlcourse.exercises import RAISES_TAG, exercise_id
-
-
-
 
 
 def notebook_cell_problem(folder: str, cell, outputs: list) -> str | None:
     """What is wrong with one executed cell of a notebook in ``folder``, or None."""
-    printed = "".join(out.get("text", "") for out in outputs if out.get("output_type") == "stream")
-    lines = printed.splitlines()
+    verdicts = [out["data"][CHECK_MIME] for out in outputs
+                if out.get("output_type") == "display_data" and CHECK_MIME in out.get("data", {})]
     if folder == "solutions":
-        failed = [line for line in lines if line.startswith("✗ ")]
+        failed = [f"{v['question']}: {v['status']}: {v['message']}" for v in verdicts if v["status"] not in ("passed", "manual")]
         if failed:
             return "the solution fails its own check: " + "; ".join(failed)
     if folder != "exercises":
         return None
-    passed = [line for line in lines if line.startswith("✓ ")]
+    passed = [v["question"] for v in verdicts if v["status"] == "passed"]
     if passed:
         return "the unanswered exercise passes its check (the stub must not): " + "; ".join(passed)
     if RAISES_TAG in cell.metadata.get("tags", []):

@@ -3,14 +3,15 @@
 Wrong-answer fixtures (tests/test_wrong_answers_*.py) build a namespace as a student's
 notebook would hold it, then ask both paths for a verdict: :func:`by_check` is what the
 student sees from ``check("<id>")``; :func:`by_grader` is what ``dlcourse grade`` records,
-through the grader's own probe and scoring code (run in this process instead of a kernel,
+through the grader's own probe and scoring step (run in this process instead of a kernel,
 on the public cases and a fresh draw of hidden cases whose expected values come from the
-solution's function). Both must reject a wrong answer.
+solution's function). Both use the one assessment core, and both must reject a wrong answer.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,16 +19,19 @@ from typing import Any
 import nbformat
 import numpy as np
 
-from dlcourse.checking import Case, Checker, FunctionQuestion, Result, questions_for
+from dlcourse.assessment import encoding
+from dlcourse.assessment.judge import Verdict
+from dlcourse.assessment.questions import Case, FunctionQuestion, questions_for
+from dlcourse.checking import Checker
 from dlcourse.exercises import exercise_id
-from dlcourse.grading import encoding, probe
-from dlcourse.grading.grader import _code_outcome
-from dlcourse.grading.runner import OK, CellRun
+from dlcourse.grading import grader
+from dlcourse.grading.runner import CellRun, CellStatus
+from dlcourse.grading.submission import Answers
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def by_check(notebook: str, qid: str, namespace: Mapping[str, Any]) -> Result:
+def by_check(notebook: str, qid: str, namespace: Mapping[str, Any]) -> Verdict:
     """What ``check(qid)`` reports for ``namespace`` (public cases only)."""
     return Checker(notebook).result(qid, dict(namespace))
 
@@ -46,7 +50,7 @@ def solution_namespace(notebook: str, base: Mapping[str, Any] | None = None) -> 
 
 def grading_cases(notebook: str, qid: str, reference: Callable | None = None, seed: int = 2024) -> list[Case]:
     """Public cases, then hidden cases drawn with ``seed``, expected values from ``reference``
-    (default: the solution's function), summarized as the grader would."""
+    (default: the solution's function), summarized and sent through JSON as the grader does."""
     question = questions_for(notebook)[qid]
     assert isinstance(question, FunctionQuestion)
     if reference is None:
@@ -57,7 +61,6 @@ def grading_cases(notebook: str, qid: str, reference: Callable | None = None, se
         expected = reference(*args, **kwargs)
         if question.summarize is not None:
             expected = question.summarize(expected)
-        # through JSON, as the grader's expected values travel
         expected = encoding.from_jsonable(json.loads(json.dumps(encoding.to_jsonable(expected))))
         cases.append(Case(tuple(args), expected, dict(kwargs)))
     return cases
@@ -65,11 +68,21 @@ def grading_cases(notebook: str, qid: str, reference: Callable | None = None, se
 
 def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list[Case] | None = None) -> tuple[str, str]:
     """(status, message) that ``dlcourse grade`` records for ``namespace``: the grader's probe
-    reads the namespace, its scoring compares with expected values outside."""
+    cell evaluates in the namespace, its scoring step judges outside."""
     question = questions_for(notebook)[qid]
     if isinstance(question, FunctionQuestion) and cases is None:
         cases = grading_cases(notebook, qid)
-    calls = [[list(c.args), dict(c.kwargs)] for c in (cases or [])]
-    report = probe.outcome(notebook, qid, json.dumps(encoding.to_jsonable(calls)), dict(namespace))
-    report = json.loads(json.dumps(report))  # it travels as JSON
-    return _code_outcome(question, cases or [], report, CellRun(OK), CellRun(OK))
+    assignment = grader.Assignment(notebook, nbformat.v4.new_notebook(), {qid: cases or []}, [], 0)
+    student = grader.PlannedCell("# the student's cell", 1, qid)
+    payload = Path(tempfile.mkdtemp(prefix="dlcourse-judging-")) / "payload.json"
+    probe = grader.PlannedCell(grader.probe_source(payload, notebook, qid,
+                                                   [(c.args, dict(c.kwargs)) for c in cases or []]), 1, qid, payload)
+    kernel_namespace = dict(namespace)
+    exec(compile(probe.source.replace("import _dlcourse_grader_boot as _dlcourse_boot\n_dlcourse_boot.restore()\n", "")
+                 .replace("del _dlcourse_boot, _dlcourse_probe", "del _dlcourse_probe"), "<probe>", "exec"),
+         kernel_namespace)
+    reports = {qid: grader.collect(probe)}
+    answers = Answers(code={qid: "# the student's cell"})
+    grades = grader.score(assignment, "student", answers, [student, probe], [CellRun(CellStatus.OK)] * 2, reports)
+    grade = next(g for g in grades if g.question == qid)
+    return grade.status, grade.message

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, Checker, FunctionQuestion, run_cases,
-                               ValueQuestion, WrittenQuestion, describe_difference, questions_for)
+from dlcourse.checking import (Case, Checker, FunctionQuestion, Status, ValueQuestion, WrittenQuestion, check_answer,
+                               describe_difference, questions_for)
+
+PASS, FAIL, ERROR, MISSING, MANUAL = Status.PASSED, Status.FAILED, Status.ERROR, Status.MISSING, Status.MANUAL
 
 MEAN = FunctionQuestion("q_mean", 1, "mean", [Case((np.array([1.0, 2.0, 3.0]),), 2.0), Case((np.array([4.0]),), 4.0)],
                         hint="add up and divide by the count.")
@@ -44,8 +46,9 @@ def test_a_right_answer_passes(capsys):
 
 def test_a_wrong_answer_says_which_case_and_gives_the_hint():
     result = CHECK.result("q_mean", {"mean": lambda x: float(np.sum(x))})
-    assert result.status == FAIL and result.passed == 0
+    assert result.status == FAIL and result.passed == 1  # every case is run: sum == mean for one number
     assert "case 1 of 2, mean(" in result.message and "expected 2.0, found 6.0" in result.message
+    assert result.failed == ("public 1",) and "(1 of 2 cases pass)" in result.message
     assert "Hint: add up" in result.message
 
 
@@ -120,6 +123,6 @@ def test_a_summarize_hook_compares_what_matters_of_a_complex_result():
     right = {"make": lambda n: {"layers": [Dense()], "n": 4 * n}}
     wrong = {"make": lambda n: {"layers": [Dense(), Dense()], "n": 4 * n}}
     broken = {"make": lambda n: None}
-    assert run_cases(question, right, question.public).status == PASS
-    assert "key 'layers': expected 1 items, found 2" in run_cases(question, wrong, question.public).message
-    assert "could not be read (TypeError" in run_cases(question, broken, question.public).message
+    assert check_answer(question, right).status == PASS
+    assert "key 'layers': expected 1 items, found 2" in check_answer(question, wrong).message
+    assert "could not be read (TypeError" in check_answer(question, broken).message

@@ -226,7 +226,8 @@ def test_reports_and_record(graded):
     students = {r["student"] for r in graded["rows"]}
     assert {p.stem for p in (out / "reports").glob("*.html")} == students
     report = (out / "reports" / "full.html").read_text(encoding="utf-8")
-    assert "q3_budget — written answer (grade by hand)" in report and "def error_rate" in report
+    assert "q3_budget — written answer" in report and "def error_rate" in report
+    assert "Rubric" not in report and "Rubric" in (out / "review" / "full.html").read_text(encoding="utf-8")
     wrong = (out / "reports" / "wrong.html").read_text(encoding="utf-8")
     assert "expected 0.0, found 1.0" in wrong
     assert "4 of 5 points" in report

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import describe_difference
-from dlcourse.grading.encoding import MAX_ITEMS, Opaque, dumps, from_jsonable, loads, to_jsonable
+from dlcourse.assessment.encoding import MAX_ITEMS, Opaque, dumps, from_jsonable, loads, to_jsonable
 
 
 def test_round_trip_keeps_types_shapes_and_special_floats():

@@ -1,59 +1,39 @@
-"""Each solution's own code answers its questions: public cases match, hidden cases run.
+"""Each solution's own code answers its questions: public cases pass, hidden cases run.
 
-The grader (a later issue) computes hidden expected values by running the solution's
-code; here we run the solution's function cells directly to make sure that works.
+The grader computes hidden expected values by running the solution's code; here the
+solution's function cells run in this process, and both ``check`` and the grader's
+judging (tests/judging.py, the same core) must accept them.
 """
 
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
+from judging import by_check, by_grader, grading_cases, solution_namespace
 
-from dlcourse.checking import PASS, Case, FunctionQuestion, Result, _copy, questions_for, run_cases
-from dlcourse.exercises import exercise_id
+from dlcourse.assessment.questions import FunctionQuestion, questions_for
+from dlcourse.assessment.status import Status
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
-def solution_functions(path: Path) -> dict:
-    """Run the solution's function-defining EXERCISE cells (in order) in a fresh namespace."""
-    questions = questions_for(path.stem)
-    namespace: dict = {"np": np}
-    for cell in nbformat.read(path, as_version=4).cells:
-        qid = exercise_id(cell)
-        if qid and isinstance(questions[qid], FunctionQuestion):
-            exec(compile(cell.source, f"{path.name}:{qid}", "exec"), namespace)
-    return namespace
-
-
-def reference_cases(question: FunctionQuestion, reference, drawn) -> list[Case]:
-    """Hidden cases with expected values from the solution's function, summarized as a student's would be."""
-    cases = []
-    for args, kwargs in drawn:
-        expected = reference(*_copy(args), **_copy(dict(kwargs)))
-        if question.summarize is not None:
-            expected = question.summarize(expected)
-        cases.append(Case(tuple(args), expected, dict(kwargs)))
-    return cases
-
-
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_functions_pass_public_and_run_on_hidden_cases(path):
-    namespace = solution_functions(path)
+    namespace = solution_namespace(path.stem)
     for question in questions_for(path.stem).values():
         if not isinstance(question, FunctionQuestion):
             continue
-        result: Result = run_cases(question, namespace, question.public)
-        assert result.status == PASS, str(result)
+        verdict = by_check(path.stem, question.id, namespace)
+        assert verdict.status == Status.PASSED, str(verdict)
         assert question.hidden is not None, f"{question.id} has no hidden cases for grading"
-        drawn = question.hidden(np.random.default_rng(12345))
-        assert len(drawn) >= 3, question.id
-        hidden = reference_cases(question, namespace[question.function], drawn)
+        cases = grading_cases(path.stem, question.id, namespace[question.function], seed=12345)
+        assert len(cases) - len(question.public) >= 3, question.id
         # the solution agrees with itself when re-run on the same cases: a deterministic reference
-        assert run_cases(question, namespace, hidden).status == PASS, question.id
+        status, message = by_grader(path.stem, question.id, namespace, cases)
+        assert status == Status.PASSED, f"{question.id}: {message}"
         publics = {repr(c.args) for c in question.public}
+        hidden = cases[len(question.public):]
         assert not all(repr(c.args) in publics for c in hidden), f"{question.id}: hidden cases repeat the public ones"
 
 

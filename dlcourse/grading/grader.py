@@ -1,12 +1,19 @@
 """Grade students' notebooks for one exercise: ``dlcourse grade exercises/<name>.ipynb SUBMISSIONS``.
 
-1. Hidden cases are drawn fresh (a seed per run, recorded in ``OUT/grading.json``) and
-   their expected values computed by running the solution's code in its own kernel.
-2. For each student, the notebook is rebuilt from the pristine exercise with only the
-   student's EXERCISE cells put in; after each one the grader's own cell reports what
-   the student's code returns (see :mod:`dlcourse.grading.probe`), read at once.
-3. Function answers are compared here, outside the kernel; each question scores all
-   or nothing, with a status and a message saying what went wrong.
+Once per run, hidden cases are drawn fresh (a seed per run, recorded in
+``OUT/grading.json``) and their expected values computed by grading the solution
+itself (:func:`load_assignment`). Then each submission goes through five steps, each
+a function of its own (and unit-tested on its own), in this order:
+
+1. :func:`rebuild`: the pristine exercise's cells, with only the student's EXERCISE cells
+   put in (set-up cells are the instructor's; check cells and ``nbval-skip`` cells left out);
+2. :func:`inject_probes`: after each student cell, the grader's own cell, which evaluates
+   the question there with the assessment core and writes plain JSON to a secret file;
+3. :func:`execute`: the cells in one guarded kernel (time and memory limits);
+4. :func:`collect`: each probe's file read (and deleted) as soon as its cell ends;
+5. :func:`score`: every question judged outside the kernel by
+   :func:`dlcourse.assessment.judge.judge` (the code ``check`` uses), points given
+   all-or-nothing or in proportion to the cases passed, as the question says.
 """
 
 from __future__ import annotations
@@ -23,16 +30,16 @@ from typing import Any
 import nbformat
 import numpy as np
 
-from dlcourse.checking import (ERROR, FAIL, MANUAL, MISSING, PASS, Case, FunctionQuestion, Question, WrittenQuestion,
-                               describe_difference, questions_for)
+from dlcourse.assessment import encoding
+from dlcourse.assessment.compare import describe_difference
+from dlcourse.assessment.judge import Verdict, judge, judge_written
+from dlcourse.assessment.questions import Case, FunctionQuestion, Question, WrittenQuestion, questions_for
+from dlcourse.assessment.status import Status
 from dlcourse.exercises import exercise_id
-from dlcourse.grading import encoding
-from dlcourse.grading.runner import DEAD, TIMEOUT, CellRun, grading_env, run_cells
-from dlcourse.grading.runner import ERROR as CELL_ERROR
+from dlcourse.grading.runner import CellRun, CellStatus, grading_env, run_cells
 from dlcourse.grading.submission import Answers, SubmissionError, extract_answers, read_notebook, suspicious
 
-TIMEOUT_STATUS = "timeout"
-STATUSES = (PASS, FAIL, ERROR, TIMEOUT_STATUS, MISSING, MANUAL)  # every status a grade can have
+STATUSES = tuple(Status)  # every status a grade can have, in the order the summary lists them
 INSTRUCTOR_CELL_TIMEOUT = 300  # the exercise's set-up cells (imports, data) get at least this long
 CHECK_CELL = re.compile(r'(check\("[A-Za-z0-9_.-]+"\)\s*)+')
 SKIP_TAG = "nbval-skip"  # cells the test suite skips (a TensorBoard server, say) are not run when grading either
@@ -56,8 +63,10 @@ class Grade:
     question: str
     points: float
     max_points: float
-    status: str
-    message: str
+    status: Status
+    message: str  # for the student (released in the report)
+    detail: str = ""  # for the instructor only (grades.csv): a failing hidden case in full
+    failed: tuple[str, ...] = ()  # the cases that failed
 
 
 @dataclass
@@ -86,6 +95,188 @@ class Assignment:
         return questions_for(self.name)
 
 
+@dataclass
+class PlannedCell:
+    """One cell the grader will run."""
+
+    source: str
+    timeout: float
+    question: str | None = None  # the question this cell answers (a student's cell) or reports (a probe)
+    probe: Path | None = None  # a probe cell: the secret file it writes
+
+
+# --------------------------------------------------------------------------- the steps, in order
+
+
+def rebuild(exercise: nbformat.NotebookNode, answers: Answers, settings: Settings) -> list[PlannedCell]:
+    """Step 1: the exercise's code cells with the student's answers in place of its EXERCISE cells."""
+    planned: list[PlannedCell] = []
+    for cell in exercise.cells:
+        if cell.cell_type != "code" or SKIP_TAG in cell.metadata.get("tags", []):
+            continue
+        qid = exercise_id(cell)
+        if qid is None:
+            if CHECK_CELL.fullmatch(cell.source.strip()):
+                continue  # the student's feedback; the grader's own cells do the grading
+            # set-up cells before any student code may take long (imports, data); later ones run student code
+            before_students = not any(c.question for c in planned)
+            limit = max(settings.cell_timeout, INSTRUCTOR_CELL_TIMEOUT) if before_students else settings.cell_timeout
+            planned.append(PlannedCell(cell.source, limit))
+        elif qid in answers.code:
+            planned.append(PlannedCell(answers.code[qid], settings.cell_timeout, qid))
+    return planned
+
+
+def probe_source(payload: Path, notebook: str, qid: str, calls: list[tuple[tuple, dict]]) -> str:
+    """The grader's own cell for one question (its file name is a fresh secret)."""
+    cases_json = json.dumps(encoding.to_jsonable([[list(a), dict(k)] for a, k in calls]))
+    return (f"# dlcourse grader: {qid}\n"
+            "import _dlcourse_grader_boot as _dlcourse_boot\n_dlcourse_boot.restore()\n"
+            "import dlcourse.grading.probe as _dlcourse_probe\n"
+            f"_dlcourse_probe.report({str(payload)!r}, {notebook!r}, {qid!r}, {cases_json!r})\n"
+            "del _dlcourse_boot, _dlcourse_probe")
+
+
+def inject_probes(planned: list[PlannedCell], assignment: Assignment, folder: Path,
+                  settings: Settings) -> list[PlannedCell]:
+    """Step 2: a probe cell after each student cell, writing to a fresh secret file in ``folder``."""
+    questions = assignment.questions
+    out: list[PlannedCell] = []
+    for cell in planned:
+        out.append(cell)
+        if cell.question is None:
+            continue
+        question = questions[cell.question]
+        calls = ([(c.args, dict(c.kwargs)) for c in assignment.cases.get(cell.question, [])]
+                 if isinstance(question, FunctionQuestion) else [])
+        payload = folder / f"{secrets.token_hex(16)}.json"
+        out.append(PlannedCell(probe_source(payload, assignment.name, cell.question, calls), settings.cell_timeout,
+                               cell.question, payload))
+    return out
+
+
+def execute(planned: list[PlannedCell], settings: Settings, *, env: dict[str, str], cwd: Path,
+            after_cell: Callable[[int, CellRun], None] | None = None) -> list[CellRun]:
+    """Step 3: run the cells in one new guarded kernel; one :class:`CellRun` each."""
+    return run_cells([c.source for c in planned], cwd=cwd, env=env, cell_timeout=[c.timeout for c in planned],
+                     total_timeout=settings.submission_timeout, memory_mb=settings.memory_mb, after_cell=after_cell)
+
+
+def collect(cell: PlannedCell) -> dict | None:
+    """Step 4: a probe's report, read and deleted at once (None if it wrote nothing readable)."""
+    if cell.probe is None:
+        return None
+    try:
+        return json.loads(cell.probe.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    finally:
+        cell.probe.unlink(missing_ok=True)
+
+
+def score(assignment: Assignment, student: str, answers: Answers, planned: list[PlannedCell], runs: list[CellRun],
+          reports: dict[str, dict | None]) -> list[Grade]:
+    """Step 5: judge every question; points all-or-nothing or in proportion, as the question says."""
+    own = {c.question: runs[i] for i, c in enumerate(planned) if c.question and c.probe is None}
+    probes = {c.question: runs[i] for i, c in enumerate(planned) if c.probe is not None}
+    grades = []
+    for qid, question in assignment.questions.items():
+        if isinstance(question, WrittenQuestion):
+            verdict = judge_written(question, answers.written.get(qid))
+        elif qid not in answers.code:
+            verdict = Verdict(qid, Status.MISSING, f"no cell starting with '# EXERCISE {qid}' in the submission")
+        else:
+            cases = assignment.cases.get(qid, [])
+            verdict = (_run_problem(qid, own[qid], probes[qid], reports.get(qid))
+                       or judge(question, cases, reports.get(qid), n_public=len(getattr(question, "public", []))))
+            if verdict.status == Status.MISSING and (problem := _own_cell_problem(qid, own[qid])):
+                verdict = problem
+        points = question.points * (1.0 if verdict.ok else verdict.score)
+        grades.append(Grade(student, qid, round(points, 4), question.points, verdict.status, verdict.message,
+                            verdict.detail, verdict.failed))
+    return grades
+
+
+# --------------------------------------------------------------------------- how a run went wrong
+
+
+def _own_cell_problem(qid: str, own: CellRun) -> Verdict | None:
+    """Why the student's own cell gave nothing to grade, if it timed out or raised."""
+    if own.status == CellStatus.TIMEOUT:
+        return Verdict(qid, Status.TIMEOUT, f"your cell {own.message}")
+    if own.status == CellStatus.ERROR:
+        return Verdict(qid, Status.ERROR, f"your cell raised {own.message}")
+    return None
+
+
+def _run_problem(qid: str, own: CellRun, probe: CellRun, report: dict | None) -> Verdict | None:
+    """A verdict when the probe gave no report (the kernel died or a cell ran out of time)."""
+    if report is not None:
+        return None
+    if own.status == CellStatus.TIMEOUT:
+        return _own_cell_problem(qid, own)
+    if own.status == CellStatus.DEAD:
+        return Verdict(qid, Status.ERROR, f"while running your cell: {own.message}")
+    if probe.status == CellStatus.TIMEOUT:
+        return Verdict(qid, Status.TIMEOUT, f"your code on the grading cases was {probe.message}")
+    if probe.status == CellStatus.DEAD:
+        return Verdict(qid, Status.ERROR, probe.message)
+    return Verdict(qid, Status.ERROR, f"the grader's check did not report ({probe.message or 'its result was missing or changed'})")
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+def run_submission(assignment: Assignment, answers: Answers, settings: Settings
+                   ) -> tuple[list[PlannedCell], list[CellRun], dict[str, dict | None], list[str]]:
+    """Steps 1-4 for one submission: the planned cells, their runs, the probes' reports by
+    question, and problems in the exercise's own cells (which the student did not write)."""
+    with tempfile.TemporaryDirectory(prefix="dlcourse-grade-") as work:
+        payloads, cwd = Path(work) / "payloads", Path(work) / "cwd"
+        payloads.mkdir(mode=0o700)
+        cwd.mkdir()
+        planned = inject_probes(rebuild(assignment.exercise, answers, settings), assignment, payloads, settings)
+        reports: dict[str, dict | None] = {}
+
+        def after_cell(index: int, run: CellRun) -> None:
+            if planned[index].probe is not None:
+                reports[planned[index].question] = collect(planned[index])
+
+        env = grading_env(budget=settings.budget, forbidden=assignment.forbidden, memory_mb=settings.memory_mb)
+        runs = execute(planned, settings, env=env, cwd=cwd, after_cell=after_cell)
+    problems = [f"the exercise's own cell {i + 1} ({c.source.splitlines()[0][:40] if c.source else ''}...) "
+                f"ended with {run.status}: {run.message}"
+                for i, (c, run) in enumerate(zip(planned, runs))
+                if c.question is None and run.status in (CellStatus.ERROR, CellStatus.TIMEOUT)]
+    return planned, runs, reports, problems[:3]
+
+
+def grade_path(assignment: Assignment, student: str, path: Path | None, settings: Settings) -> StudentResult:
+    """Grade one submission file (None: the student handed in nothing). Never raises for a bad file."""
+    if path is None:
+        return _same_for_all(assignment, student, Status.MISSING, "no submission found")
+    try:
+        notebook = read_notebook(path)
+        answers = extract_answers(notebook, assignment.exercise, assignment.questions)
+    except SubmissionError as problem:
+        return _same_for_all(assignment, student, Status.ERROR, f"could not grade the file: {problem}")
+    result = StudentResult(student, [], list(answers.notes), answers.code, answers.written)
+    result.notes += suspicious(answers.code)
+    if answers.code:
+        planned, runs, reports, problems = run_submission(assignment, answers, settings)
+    else:
+        planned, runs, reports, problems = [], [], {}, []
+    result.notes += problems
+    result.grades = score(assignment, student, answers, planned, runs, reports)
+    return result
+
+
+def _same_for_all(assignment: Assignment, student: str, status: Status, message: str) -> StudentResult:
+    """Every question with one status and message (nothing could be run)."""
+    return StudentResult(student, [Grade(student, q.id, 0.0, q.points, status, message)
+                                   for q in assignment.questions.values()])
+
+
 # --------------------------------------------------------------------------- the instructor's side
 
 
@@ -96,37 +287,14 @@ def course_root(exercise: Path) -> Path:
     return root
 
 
-def probe_source(payload: Path, notebook: str, qid: str, cases: list[tuple[tuple, dict]]) -> str:
-    """The grader's own cell for one question (its file name is a fresh secret)."""
-    cases_json = json.dumps(encoding.to_jsonable([[list(a), dict(k)] for a, k in cases]))
-    return (f"# dlcourse grader: {qid}\n"
-            "import _dlcourse_grader_boot as _dlcourse_boot\n_dlcourse_boot.restore()\n"
-            "import dlcourse.grading.probe as _dlcourse_probe\n"
-            f"_dlcourse_probe.report({str(payload)!r}, {notebook!r}, {qid!r}, {cases_json!r})\n"
-            "del _dlcourse_boot, _dlcourse_probe")
-
-
-class _Probes:
-    """Payload files of the grader's cells, read (and deleted) as soon as each cell ends."""
-
-    def __init__(self, folder: Path):
-        self.folder, self.files, self.results = folder, {}, {}
-
-    def cell(self, index: int, notebook: str, qid: str, cases: list[tuple[tuple, dict]]) -> str:
-        path = self.folder / f"{secrets.token_hex(16)}.json"
-        self.files[index] = (qid, path)
-        return probe_source(path, notebook, qid, cases)
-
-    def after_cell(self, index: int, run: CellRun) -> None:
-        if index not in self.files:
-            return
-        qid, path = self.files[index]
-        try:
-            self.results[qid] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.results[qid] = None
-        finally:
-            path.unlink(missing_ok=True)
+def draw_cases(questions: dict[str, Question], seed: int) -> dict[str, list[tuple[tuple, dict]]]:
+    """Per function question: its public calls, then hidden calls drawn with ``seed``."""
+    drawn = {}
+    for number, question in enumerate(questions.values()):
+        if isinstance(question, FunctionQuestion):
+            hidden = question.hidden(np.random.default_rng([seed, number])) if question.hidden else []
+            drawn[question.id] = [(c.args, dict(c.kwargs)) for c in question.public] + [(tuple(a), dict(k)) for a, k in hidden]
+    return drawn
 
 
 def load_assignment(exercise: Path, *, seed: int | None = None, settings: Settings = Settings(),
@@ -141,24 +309,19 @@ def load_assignment(exercise: Path, *, seed: int | None = None, settings: Settin
     solution = nbformat.read(solution_path, as_version=4)
     questions = questions_for(name)
     seed = secrets.randbits(32) if seed is None else seed
-    drawn = {}
-    for number, question in enumerate(questions.values()):
-        if isinstance(question, FunctionQuestion):
-            hidden = question.hidden(np.random.default_rng([seed, number])) if question.hidden else []
-            drawn[question.id] = [(c.args, dict(c.kwargs)) for c in question.public] + [(tuple(a), dict(k)) for a, k in hidden]
+    drawn = draw_cases(questions, seed)
     placeholder = {qid: [Case(tuple(a), None, k) for a, k in calls] for qid, calls in drawn.items()}
     assignment = Assignment(name, exercise_nb, placeholder, [root / "solutions"], seed)
     if not drawn:
         return assignment
     progress(f"computing the expected values of {sum(map(len, drawn.values()))} cases with {solution_path.name} ...")
     answers = Answers(code={exercise_id(c): c.source for c in solution.cells if exercise_id(c) in questions})
-    reports, runs, _ = _run_student(assignment, answers, settings)
+    planned, runs, reports, _ = run_submission(assignment, answers, settings)
     for qid, calls in drawn.items():
         outputs = (reports.get(qid) or {}).get("outputs")
         if not outputs or len(outputs) != len(calls):
-            own, probe = runs.get(qid, (None, None))
-            raise GradingError(f"the solution's {qid} could not be run on the grading cases "
-                               f"({own.message if own else ''} {probe.message if probe else ''})".strip())
+            messages = [runs[i].message for i, c in enumerate(planned) if c.question == qid]
+            raise GradingError(f"the solution's {qid} could not be run on the grading cases ({' '.join(messages)})".strip())
         public = list(questions[qid].public)
         expected = []
         for number, ((args, kwargs), output) in enumerate(zip(calls, outputs)):
@@ -173,141 +336,6 @@ def load_assignment(exercise: Path, *, seed: int | None = None, settings: Settin
             expected.append(Case(tuple(args), value, kwargs))
         assignment.cases[qid] = expected
     return assignment
-
-
-# --------------------------------------------------------------------------- one student
-
-
-def grade_path(assignment: Assignment, student: str, path: Path | None, settings: Settings) -> StudentResult:
-    """Grade one submission file (None: the student handed in nothing). Never raises for a bad file."""
-    questions = assignment.questions
-    if path is None:
-        return _same_for_all(assignment, student, MISSING, "no submission found")
-    try:
-        notebook = read_notebook(path)
-        answers = extract_answers(notebook, assignment.exercise, questions)
-    except SubmissionError as problem:
-        return _same_for_all(assignment, student, ERROR, f"could not grade the file: {problem}")
-    result = StudentResult(student, [], list(answers.notes), answers.code, answers.written)
-    result.notes += suspicious(answers.code)
-    outcomes, runs, problems = _run_student(assignment, answers, settings) if answers.code else ({}, {}, [])
-    result.notes += problems
-    for qid, question in questions.items():
-        if isinstance(question, WrittenQuestion):
-            status, message = _written(answers.written.get(qid), question)
-        elif qid not in answers.code:
-            status, message = MISSING, f"no cell starting with '# EXERCISE {qid}' in the submission"
-        else:
-            status, message = _code_outcome(question, assignment.cases.get(qid, []), outcomes.get(qid), *runs[qid])
-        points = question.points if status == PASS else 0.0
-        result.grades.append(Grade(student, qid, points, question.points, status, message))
-    return result
-
-
-def _same_for_all(assignment: Assignment, student: str, status: str, message: str) -> StudentResult:
-    """Every question with one status and message (nothing could be run)."""
-    return StudentResult(student, [Grade(student, q.id, 0.0, q.points, status, message)
-                                   for q in assignment.questions.values()])
-
-
-def _written(text: str | None, question: WrittenQuestion) -> tuple[str, str]:
-    if text is None or not text.strip() or question.prompt in text:
-        return MISSING, "no written answer"
-    return MANUAL, f"written answer ({len(text.split())} words): grade by hand"
-
-
-def _run_student(assignment: Assignment, answers: Answers, settings: Settings
-                 ) -> tuple[dict, dict[str, tuple[CellRun, CellRun]], list[str]]:
-    """Run the rebuilt notebook; return the probes' reports, (exercise run, probe run) per
-    question, and problems in the exercise's own cells (which the student did not write)."""
-    questions = assignment.questions
-    with tempfile.TemporaryDirectory(prefix="dlcourse-grade-") as work:
-        payloads, cwd = Path(work) / "payloads", Path(work) / "cwd"
-        payloads.mkdir(mode=0o700)
-        cwd.mkdir()
-        probes = _Probes(payloads)
-        sources: list[str] = []
-        limits: list[float] = []
-        where: dict[str, tuple[int, int]] = {}
-        for cell in assignment.exercise.cells:
-            if cell.cell_type != "code" or SKIP_TAG in cell.metadata.get("tags", []):
-                continue
-            qid = exercise_id(cell)
-            if qid is None:
-                if CHECK_CELL.fullmatch(cell.source.strip()):
-                    continue  # the student's feedback; the grader's own cells do the grading
-                sources.append(cell.source)
-                # set-up cells before any student code may take long (imports, data); later ones run student code
-                limits.append(settings.cell_timeout if where else max(settings.cell_timeout, INSTRUCTOR_CELL_TIMEOUT))
-            elif qid in answers.code:
-                sources.append(answers.code[qid])
-                question = questions[qid]
-                calls = [(c.args, dict(c.kwargs)) for c in assignment.cases.get(qid, [])]
-                sources.append(probes.cell(len(sources), assignment.name, qid, calls if isinstance(question, FunctionQuestion) else []))
-                limits += [settings.cell_timeout, settings.cell_timeout]
-                where[qid] = (len(sources) - 2, len(sources) - 1)
-        env = grading_env(budget=settings.budget, forbidden=assignment.forbidden, memory_mb=settings.memory_mb)
-        runs = run_cells(sources, cwd=cwd, env=env, cell_timeout=limits, total_timeout=settings.submission_timeout,
-                         memory_mb=settings.memory_mb, after_cell=probes.after_cell)
-    students = {i for pair in where.values() for i in pair}
-    problems = [f"the exercise's own cell {i + 1} ({sources[i].splitlines()[0][:40] if sources[i] else ''}...) "
-                f"ended with {run.status}: {run.message}"
-                for i, run in enumerate(runs) if i not in students and run.status in (CELL_ERROR, TIMEOUT)]
-    return probes.results, {qid: (runs[a], runs[b]) for qid, (a, b) in where.items()}, problems[:3]
-
-
-def _own_cell_problem(own: CellRun) -> tuple[str, str] | None:
-    """Why the student's own cell gave nothing to grade, if it timed out or raised."""
-    if own.status == TIMEOUT:
-        return TIMEOUT_STATUS, f"your cell {own.message}"
-    if own.status == CELL_ERROR:
-        return ERROR, f"your cell raised {own.message}"
-    return None
-
-
-def _code_outcome(question: Question, cases: list[Case], report: dict | None, own: CellRun, probe: CellRun) -> tuple[str, str]:
-    if report is None:
-        if own.status == TIMEOUT:
-            return _own_cell_problem(own)
-        if own.status == DEAD:
-            return ERROR, f"while running your cell: {own.message}"
-        if probe.status == TIMEOUT:
-            return TIMEOUT_STATUS, f"your code on the grading cases was {probe.message}"
-        if probe.status == DEAD:
-            return ERROR, probe.message
-        return ERROR, f"the grader's check did not report ({probe.message or 'its result was missing or changed'})"
-    kind = report.get("kind")
-    if kind == "crash":
-        return ERROR, f"the grader's check failed: {report.get('message')} (was the checker changed by the notebook?)"
-    if kind == "value":
-        status, message = str(report.get("status")), str(report.get("message"))
-        if status == MISSING and (problem := _own_cell_problem(own)):
-            return problem
-        return (status, message) if status in (PASS, FAIL, ERROR, MISSING) else (ERROR, "unexpected report")
-    if kind != "function" or not isinstance(question, FunctionQuestion):
-        return ERROR, "unexpected report from the grader's check"
-    name = question.function
-    if not report.get("defined"):
-        return _own_cell_problem(own) or (MISSING, f"no function `{name}` is defined")
-    if not report.get("callable"):
-        return FAIL, f"`{name}` should be a function, found a {report.get('type')}"
-    outputs = report.get("outputs") or []
-    if len(outputs) != len(cases):
-        return ERROR, "the grader's check reported the wrong number of cases (was it tampered with?)"
-    hint = f" Hint: {question.hint}" if question.hint else ""
-    for number, (case, output) in enumerate(zip(cases, outputs), start=1):
-        call = f"case {number} of {len(cases)}, {case.call_text(name)}"
-        if output.get("missing"):
-            return MISSING, "not answered yet (the function still raises NotImplementedError)"
-        if "error" in output:
-            return ERROR, f"{call} raised {output['error']}.{hint}"
-        if "unreadable" in output:
-            return FAIL, f"{call}: the result could not be read ({output['unreadable']}).{hint}"
-        problem = describe_difference(case.expected, encoding.from_jsonable(output.get("value")),
-                                      rtol=question.rtol, atol=question.atol)
-        if problem:
-            return FAIL, f"{call}: {problem}.{hint}"
-    return PASS, f"all {len(cases)} cases pass"
 
 
 # --------------------------------------------------------------------------- many students
@@ -335,7 +363,7 @@ def _grade_job(job: tuple[Assignment, str, Path | None, Settings]) -> StudentRes
     try:
         return grade_path(assignment, student, path, settings)
     except Exception as problem:  # a bug of ours: the student still gets a row, the instructor the reason
-        return _same_for_all(assignment, student, ERROR, f"the grader failed on this submission ({type(problem).__name__}: {problem})")
+        return _same_for_all(assignment, student, Status.ERROR, f"the grader failed on this submission ({type(problem).__name__}: {problem})")
 
 
 def grade_all(assignment: Assignment, submissions: dict[str, Path | None], settings: Settings, *, jobs: int = 1,
@@ -359,7 +387,7 @@ def grade_all(assignment: Assignment, submissions: dict[str, Path | None], setti
                 try:
                     results[student] = future.result()
                 except Exception as problem:  # the worker process itself died
-                    results[student] = _same_for_all(assignment, student, ERROR, f"the grader's worker failed ({type(problem).__name__}); grade again with --jobs 1")
+                    results[student] = _same_for_all(assignment, student, Status.ERROR, f"the grader's worker failed ({type(problem).__name__}); grade again with --jobs 1")
                 if progress is not None:
                     progress.update(1)
     return [results[student] for student in submissions]

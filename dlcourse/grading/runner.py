@@ -1,6 +1,6 @@
 """Run notebook cells in a guarded kernel: time limits, a memory watchdog, no output kept.
 
-Each cell gets a :class:`CellRun` (ok, error, timeout or dead). A cell past its time
+Each cell gets a :class:`CellRun` (a :class:`CellStatus`: ok, error, timeout or dead). A cell past its time
 limit is interrupted; a kernel that will not stop, uses too much memory or dies ends
 the run, and every cell after it is reported as not run, with the reason. Whatever
 happens, every process the kernel started is killed before :func:`run_cells` returns.
@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import nbformat
@@ -28,27 +29,43 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 KERNEL_NAME = "dlcourse-grader"
-OK, ERROR, TIMEOUT, DEAD = "ok", "error", "timeout", "dead"
+
+
+class CellStatus(str, Enum):
+    """How running one cell went (not a grade: the grader turns these into statuses of answers)."""
+
+    OK = "ok"
+    ERROR = "error"  # the cell raised
+    TIMEOUT = "timeout"  # stopped at its time limit
+    DEAD = "dead"  # the kernel died or was stopped, or the cell was never run
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
 class CellRun:
-    status: str  # OK, ERROR, TIMEOUT or DEAD
+    status: CellStatus
     message: str = ""
 
 
 class _QuietClient(NotebookClient):
-    """Keeps no outputs (a cell that prints megabytes costs nothing); remembers errors."""
+    """Keeps no outputs (a cell that prints megabytes costs nothing); remembers errors.
+
+    Uses nbclient's public parts only: the ``output`` handler (returning nothing keeps
+    nothing) and the ``on_cell_executed`` hook, whose execute reply says if the cell failed.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.errors: dict[int, str] = {}
+        self.on_cell_executed = self._record_error
 
-    def output(self, outs, msg, display_id, cell_index):  # noqa: D401 - nbclient's hook
+    def output(self, outs, msg, display_id, cell_index):  # noqa: D401 - nbclient's output handler
         return None
 
-    async def _check_raise_for_error(self, cell, cell_index, exec_reply):  # the reply says if the cell failed
-        content = (exec_reply or {}).get("content", {})
+    def _record_error(self, cell, cell_index, execute_reply) -> None:
+        content = (execute_reply or {}).get("content", {})
         if content.get("status") == "error":
             self.errors[cell_index] = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
 
@@ -127,32 +144,32 @@ def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeou
                 for index, cell in enumerate(notebook.cells):
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        runs.extend(CellRun(TIMEOUT, "not run: the submission's total time limit was reached")
+                        runs.extend(CellRun(CellStatus.TIMEOUT, "not run: the submission's total time limit was reached")
                                     for _ in notebook.cells[index:])
                         break
                     client.timeout = int(max(1, min(limits[index], left)))
                     try:
                         client.execute_cell(cell, index)
                     except CellTimeoutError:
-                        runs.append(CellRun(TIMEOUT, f"still running after {client.timeout} s: stopped"))
+                        runs.append(CellRun(CellStatus.TIMEOUT, f"still running after {client.timeout} s: stopped"))
                         if not _interrupt(client, manager):
-                            runs.extend(CellRun(DEAD, "not run: the kernel did not stop after a time limit")
+                            runs.extend(CellRun(CellStatus.DEAD, "not run: the kernel did not stop after a time limit")
                                         for _ in notebook.cells[index + 1:])
                             break
                         continue
                     except DeadKernelError:
                         reason = (watch.reason if watch and watch.reason else
                                   "the kernel died (out of memory? did the code exit or kill its own process?)")
-                        runs.append(CellRun(DEAD, reason))
-                        runs.extend(CellRun(DEAD, f"not run: {reason}") for _ in notebook.cells[index + 1:])
+                        runs.append(CellRun(CellStatus.DEAD, reason))
+                        runs.extend(CellRun(CellStatus.DEAD, f"not run: {reason}") for _ in notebook.cells[index + 1:])
                         break
                     error = client.errors.get(index)
-                    runs.append(CellRun(ERROR, error) if error else CellRun(OK))
+                    runs.append(CellRun(CellStatus.ERROR, error) if error else CellRun(CellStatus.OK))
                     if after_cell is not None:
                         after_cell(index, runs[-1])
         except (RuntimeError, TimeoutError, OSError) as problem:  # the kernel did not start, or broke on the way out
             if not runs:
-                runs = [CellRun(DEAD, f"the kernel could not run: {problem}")] * len(sources)
+                runs = [CellRun(CellStatus.DEAD, f"the kernel could not run: {problem}")] * len(sources)
         finally:
             if watch is not None:
                 watch.stop()
@@ -166,7 +183,7 @@ def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeou
                     run_sync(manager.shutdown_kernel)(now=True)
                 except Exception:  # already gone
                     pass
-    runs.extend(CellRun(DEAD, "not run") for _ in sources[len(runs):])
+    runs.extend(CellRun(CellStatus.DEAD, "not run") for _ in sources[len(runs):])
     return runs
 
 

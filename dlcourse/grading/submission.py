@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse.checking import Question, WrittenQuestion
+from dlcourse.assessment.questions import Question, WrittenQuestion
 from dlcourse.exercises import EXERCISE_RE, answer_id, exercise_id
 
 MAX_BYTES = 20 * 2**20  # a notebook larger than this is refused, not parsed

@@ -1,0 +1,15 @@
+"""The one assessment core that ``check`` and ``dlcourse grade`` share.
+
+- :mod:`~dlcourse.assessment.questions`: the question model (what a student answers, its
+  cases, points and scoring) and where each notebook's questions live;
+- :mod:`~dlcourse.assessment.status`: the statuses an answer can have;
+- :mod:`~dlcourse.assessment.compare`: how a found value differs from an expected one;
+- :mod:`~dlcourse.assessment.evaluate`: run a question's cases against the student's
+  namespace, in whatever process holds it, and say what came back (plain JSON);
+- :mod:`~dlcourse.assessment.judge`: compare that with the expected values and write
+  every message a student or an instructor reads.
+
+``check("<id>")`` evaluates and judges in the student's kernel on the public cases; the
+grader evaluates in a guarded kernel on public and hidden cases and judges outside it.
+Both read the same words from :func:`~dlcourse.assessment.judge.judge`.
+"""
