@@ -137,6 +137,11 @@ def test_q3_wrong_readings_of_a_stopped_run_fail(answer, phrase):
     rejected("q3_restored_epoch", {**run_state(STOPPED_RUN, 40, val_accuracy=ACCURACY), **answer}, phrase)
 
 
+def test_q3_patience_running_out_on_the_last_allowed_epoch_accepts_both_readings():
+    for stopped_early in (True, False):
+        accepted("q3_restored_epoch", {**run_state(STOPPED_RUN, len(STOPPED_RUN)), "restored_epoch": 4, "stopped_early": stopped_early})
+
+
 def test_q3_a_run_that_reached_its_limit_did_not_stop_early():
     rejected("q3_restored_epoch", {**run_state([2.0, 1.9, 1.8], 3), "restored_epoch": 3, "stopped_early": True},
              "`stopped_early` is True")

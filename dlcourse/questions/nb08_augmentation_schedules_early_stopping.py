@@ -136,6 +136,8 @@ def restored_epoch_problem(value: Any, namespace: Mapping[str, Any]) -> str | No
     if not isinstance(stopped_early, (bool, np.bool_)):
         return f"`stopped_early` should be True or False, found {stopped_early!r}"
     really = bool(stopper.stopped_epoch > 0)
+    if really and epochs_run == limit:  # the patience ran out on the last allowed epoch: both readings are right
+        return None
     if bool(stopped_early) != really:
         return (f"`stopped_early` is {bool(stopped_early)}, but the run trained {epochs_run} of at most {limit} epochs: "
                 "compare the epochs trained with the limit, and the epochs after the best one with the patience")
