@@ -1,0 +1,358 @@
+"""Exercise 09: plausible wrong answers fail in ``check`` and in ``dlcourse grade``; the solution passes.
+
+Each fixture is a namespace as a student's notebook would hold it. Fixtures that need a
+trained model use a tiny one on tiny synthetic images (seconds, not minutes): the checks
+look at how a model was trained and what it does, not at its architecture (question 1
+checks that). The message must say what is wrong (a distinctive phrase is asserted)
+without giving the answer's code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from types import SimpleNamespace
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+
+from dlcourse.checking import PASS, FunctionQuestion, ValueQuestion, questions_for
+from dlcourse.exercises import answer_id, exercise_id
+from judging import ROOT, by_check, by_grader, solution_namespace
+
+NB = "09_cifar10_project"
+L = keras.layers
+
+
+def rejected(qid: str, namespace: dict, phrase: str) -> None:
+    checked = by_check(NB, qid, namespace)
+    assert checked.status != PASS, checked
+    assert phrase in checked.message, checked.message
+    status, message = by_grader(NB, qid, namespace)
+    assert status != PASS, message
+    assert phrase in message, message
+
+
+def accepted(qid: str, namespace: dict) -> None:
+    checked = by_check(NB, qid, namespace)
+    assert checked.status == PASS, checked
+    status, message = by_grader(NB, qid, namespace)
+    assert status == PASS, message
+
+
+@pytest.fixture(scope="module")
+def build_cnn():
+    return solution_namespace(NB)["build_cnn"]
+
+
+# --------------------------------------------------------------------------- q1: the CNN to specification
+
+
+def cnn(*, padding="valid", hidden="relu", output="softmax", fixed_shape=None, fixed_classes=None, pooling=L.MaxPooling2D):
+    def build_cnn(input_shape, n_classes):
+        return keras.Sequential([
+            keras.Input(fixed_shape or input_shape),
+            L.Conv2D(32, (3, 3), activation=hidden, padding=padding), pooling((2, 2)),
+            L.Conv2D(64, (3, 3), activation=hidden, padding=padding), pooling((2, 2)),
+            L.Conv2D(64, (3, 3), activation=hidden, padding=padding), L.Flatten(),
+            L.Dense(64, activation=hidden), L.Dense(fixed_classes or n_classes, activation=output),
+        ])
+    return build_cnn
+
+
+def test_q1_the_solution_passes(build_cnn):
+    accepted("q1_build_cnn", {"build_cnn": build_cnn})
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (cnn(fixed_shape=(32, 32, 3), fixed_classes=10), "build_cnn((28, 28, 1), 5)"),  # CIFAR-10 hard-coded
+    (cnn(fixed_classes=10), "build_cnn((28, 28, 1), 5)"),
+    (cnn(output=None), "expected 'softmax', found 'linear'"),  # no softmax on the output
+    (cnn(hidden=None), "expected 'relu', found 'linear'"),  # no activations at all
+    (cnn(padding="same"), "key 'output_shapes'"),
+    (cnn(pooling=L.AveragePooling2D), "key 'layers'"),
+])
+def test_q1_wrong_cnns_fail(wrong, phrase):
+    rejected("q1_build_cnn", {"build_cnn": wrong}, phrase)
+
+
+# --------------------------------------------------------------------------- q2: the grid
+
+
+def test_q2_the_solution_passes():
+    accepted("q2_param_grid", {"param_grid": {"batch_size": [32, 64], "epochs": [10, 20]}})
+    accepted("q2_param_grid", {"param_grid": {"epochs": (20, 10), "batch_size": (64, 32)}})
+
+
+@pytest.mark.parametrize("grid, phrase", [
+    ({"batch_size": [32, 64], "epochs": [10, 20], "optimizer": ["adam"]}, "exactly two settings"),  # an extra setting
+    ({"model__batch_size": [32, 64], "epochs": [10, 20]}, "exactly two settings"),
+    ({"batch_size": [32, 64], "epochs": [10, 20, 30]}, "'epochs' should try the lesson's values"),
+    ({"batch_size": [16, 32], "epochs": [10, 20]}, "'batch_size' should try the lesson's values"),
+    ({"batch_size": 64, "epochs": [10, 20]}, "needs a list of values"),
+    ([("batch_size", [32, 64]), ("epochs", [10, 20])], "expected a dict"),
+])
+def test_q2_wrong_grids_fail(grid, phrase):
+    rejected("q2_param_grid", {"param_grid": grid}, phrase)
+
+
+# --------------------------------------------------------------------------- q3: train, evaluate, report
+
+N_TRAIN, N_TEST, EPOCHS = 160, 200, 2  # 128 training images: 2 steps per epoch; the test set gives 3
+
+
+@pytest.fixture(scope="module")
+def images():
+    """Tiny 'images' whose class is a pattern plus noise: a dense layer learns them in a few steps."""
+    rng = np.random.default_rng(0)
+    patterns = rng.normal(size=(10, 4, 4, 3))
+
+    def make(n):
+        y = rng.integers(0, 10, size=(n, 1))
+        return (patterns[y[:, 0]] + 0.5 * rng.normal(size=(n, 4, 4, 3))).astype("float32"), y
+
+    (x_train, y_train), (x_test, y_test) = make(N_TRAIN), make(N_TEST)
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test, "EPOCHS": EPOCHS}
+
+
+def tiny_model(learning_rate=0.05):
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4, 4, 3)), L.Flatten(), L.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def trained(images, x=None, y=None, learning_rate=0.05, **fit):
+    model = tiny_model(learning_rate)
+    settings = {"epochs": EPOCHS, "batch_size": 64, "validation_split": 0.2, "verbose": 0, **fit}
+    model.fit(images["x_train"] if x is None else x, images["y_train"] if y is None else y, **settings)
+    return model
+
+
+def answered(images, model, accuracy=None):
+    if accuracy is None:
+        accuracy = model.evaluate(images["x_test"], images["y_test"], verbose=0)[1]
+    return {**images, "model": model, "test_accuracy": accuracy}
+
+
+@pytest.fixture(scope="module")
+def right_model(images):
+    return trained(images)
+
+
+def test_q3_the_right_answer_passes_in_both_budgets(images, right_model, monkeypatch):
+    accepted("q3_test_accuracy", answered(images, right_model))
+    monkeypatch.setenv("DLCOURSE_BUDGET", "full")  # the full budget also asks for a sane accuracy
+    accepted("q3_test_accuracy", answered(images, right_model))
+
+
+def test_q3_an_untrained_model_fails(images):
+    rejected("q3_test_accuracy", answered(images, tiny_model()), "still at their starting values")
+
+
+def test_q3_a_model_trained_on_the_test_set_fails(images):
+    rejected("q3_test_accuracy", answered(images, trained(images, images["x_test"], images["y_test"])), "training steps")
+
+
+def test_q3_validating_on_the_test_set_fails(images):
+    n_fit = math.floor(N_TRAIN * 0.8)
+    model = trained(images, images["x_train"][:n_fit], images["y_train"][:n_fit], validation_split=0.0,
+                    validation_data=(images["x_test"], images["y_test"]))
+    rejected("q3_test_accuracy", answered(images, model), "does not belong to the last fifth of the training images")
+
+
+def test_q3_other_epochs_or_batch_size_fail(images):
+    rejected("q3_test_accuracy", answered(images, trained(images, epochs=EPOCHS + 1)), "training steps")
+    rejected("q3_test_accuracy", answered(images, trained(images, batch_size=32)), "training steps")
+    rejected("q3_test_accuracy", answered(images, trained(images, validation_split=0.0)), "training steps")
+
+
+def test_q3_training_on_after_the_run_fails(images):
+    model = trained(images)
+    model.fit(images["x_train"], images["y_train"], epochs=1, batch_size=64, verbose=0)  # the cell run twice, say
+    rejected("q3_test_accuracy", answered(images, model), "training steps")
+
+
+def test_q3_the_wrong_number_fails(images, right_model):
+    on_training = right_model.evaluate(images["x_train"], images["y_train"], verbose=0)[1]
+    rejected("q3_test_accuracy", answered(images, right_model, on_training), "report the accuracy measured on the test set")
+    rejected("q3_test_accuracy", answered(images, right_model, right_model.evaluate(images["x_test"], images["y_test"], verbose=0)),
+             "the accuracy alone")
+
+
+def test_q3_a_model_that_barely_learned_fails_in_the_full_budget(images, monkeypatch):
+    monkeypatch.setenv("DLCOURSE_BUDGET", "full")
+    rejected("q3_test_accuracy", answered(images, trained(images, learning_rate=1e-7)), "hardly above chance")
+
+
+# --------------------------------------------------------------------------- q4: the grid's verdict
+
+PARAMS = [{"batch_size": 32, "epochs": 10}, {"batch_size": 32, "epochs": 20}, {"batch_size": 64, "epochs": 10},
+          {"batch_size": 64, "epochs": 20}]
+
+
+def grid(means, stds):
+    return SimpleNamespace(cv_results_={"params": PARAMS, "mean_test_score": np.array(means), "std_test_score": np.array(stds),
+                                        "mean_fit_time": np.array([40.0, 80.0, 20.0, 10.0])})
+
+
+CLOSE = grid([0.40, 0.45, 0.30, 0.44], [0.01, 0.02, 0.03, 0.005])  # winner 0.01 ahead, spread 0.02: no clear winner
+CLEAR = grid([0.30, 0.50, 0.35, 0.33], [0.01, 0.02, 0.03, 0.005])  # winner 0.15 ahead of 0.35, spread 0.02
+
+
+def test_q4_right_verdicts_pass():
+    accepted("q4_grid_verdict", {"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": False})
+    accepted("q4_grid_verdict", {"grid": CLEAR, "best_combination": PARAMS[1], "clear_winner": True})
+
+
+def test_q4_the_solution_reads_a_real_grid_search():
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x, y = make_classification(n_samples=90, random_state=0)
+    search = GridSearchCV(KNeighborsClassifier(), {"n_neighbors": [1, 5, 15], "weights": ["uniform", "distance"]}, cv=3,
+                          refit=False).fit(x, y)
+    results = search.cv_results_
+    order = np.argsort(-results["mean_test_score"], kind="stable")
+    margin = results["mean_test_score"][order[0]] - results["mean_test_score"][order[1]]
+    verdict = {"best_combination": results["params"][order[0]], "clear_winner": bool(margin > results["std_test_score"][order[0]])}
+    accepted("q4_grid_verdict", {"grid": search, **verdict})
+    rejected("q4_grid_verdict", {"grid": search, **verdict, "best_combination": results["params"][order[-1]]},
+             "not the combination the grid ranked first")
+
+
+@pytest.mark.parametrize("namespace, phrase", [
+    ({"grid": CLOSE, "best_combination": PARAMS[3], "clear_winner": False}, "not the combination the grid ranked first"),  # least spread
+    ({"grid": CLOSE, "best_combination": PARAMS[2], "clear_winner": False}, "not the combination the grid ranked first"),  # fastest
+    ({"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": True}, "`clear_winner` is True"),  # against the worst, or any lead
+    ({"grid": CLEAR, "best_combination": PARAMS[1], "clear_winner": False}, "`clear_winner` is False"),
+    ({"grid": CLOSE, "best_combination": {"batch_size": 32, "epochs": 30}, "clear_winner": False}, "not one of the combinations"),
+    ({"grid": CLOSE, "best_combination": (32, 20), "clear_winner": False}, "should be a dict"),
+    ({"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": "no"}, "should be True or False"),
+    ({"grid": CLOSE, "clear_winner": False}, "also set `best_combination`"),
+    ({"best_combination": PARAMS[1], "clear_winner": False}, "run question 2's cell first"),
+])
+def test_q4_wrong_verdicts_fail(namespace, phrase):
+    rejected("q4_grid_verdict", namespace, phrase)
+
+
+# --------------------------------------------------------------------------- q5: the augmented model
+
+
+def augmented(build_cnn, front=None, cnn_layers=None):
+    front = front if front is not None else [L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1)]
+    return keras.Sequential([keras.Input((32, 32, 3)), *front, *(cnn_layers or build_cnn((32, 32, 3), 10).layers)])
+
+
+def test_q5_the_solution_passes(build_cnn):
+    accepted("q5_augmented_model", {"augmented_model": augmented(build_cnn), "model": build_cnn((32, 32, 3), 10)})
+
+
+def test_q5_augmentation_after_a_convolution_fails(build_cnn):
+    layers = build_cnn((32, 32, 3), 10).layers
+    model = keras.Sequential([keras.Input((32, 32, 3)), layers[0], L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1),
+                              *layers[1:]])
+    rejected("q5_augmented_model", {"augmented_model": model}, "before the first convolution")
+
+
+def test_q5_the_trained_models_layers_fail(build_cnn):
+    model = build_cnn((32, 32, 3), 10)
+    rejected("q5_augmented_model", {"augmented_model": augmented(build_cnn, cnn_layers=model.layers), "model": model},
+             "the very layers of your trained `model`")
+
+
+@pytest.mark.parametrize("front, phrase", [
+    (lambda: [L.RandomFlip("vertical"), L.RandomTranslation(0.1, 0.1)], "mode 'vertical'"),
+    (lambda: [L.RandomFlip("horizontal"), L.RandomTranslation(0.2, 0.2)], "up to 10 % of the height"),
+    (lambda: [L.RandomTranslation(0.1, 0.1), L.RandomFlip("horizontal")], "start with a flip, then a translation"),
+    (lambda: [L.RandomFlip("horizontal")], "start with a flip, then a translation"),
+    (lambda: [keras.Sequential([L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1)])], "found a model inside"),
+    (lambda: [L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1), L.Dropout(0.2)], "the lesson's CNN"),
+])
+def test_q5_wrong_augmented_models_fail(build_cnn, front, phrase):
+    rejected("q5_augmented_model", {"augmented_model": augmented(build_cnn, front())}, phrase)
+
+
+# --------------------------------------------------------------------------- q6: the most confused pair
+
+CAT, DOG, AUTOMOBILE, TRUCK = 3, 5, 1, 9
+
+
+@pytest.fixture(scope="module")
+def confused():
+    """A 'model' that predicts the class written in its input, and test data with chosen mistakes:
+    7 of 20 cats taken for dogs (the largest count), 4 of 20 dogs for cats, 5 of 8 trucks for automobiles
+    (the largest rate of its true class)."""
+    mistakes = {(CAT, DOG): 7, (DOG, CAT): 4, (TRUCK, AUTOMOBILE): 5}
+    sizes = {c: 20 for c in range(10)} | {TRUCK: 8}
+    true, predicted = [], []
+    for c, size in sizes.items():
+        wrong = [(p, n) for (t, p), n in mistakes.items() if t == c]
+        guesses = [p for p, n in wrong for _ in range(n)]
+        true += [c] * size
+        predicted += guesses + [c] * (size - len(guesses))
+    model = keras.Sequential([keras.Input((10,)), L.Dense(10, activation="softmax")])
+    model.set_weights([np.eye(10, dtype="float32") * 10, np.zeros(10, dtype="float32")])
+    return {"model": model, "x_test": np.eye(10, dtype="float32")[predicted], "y_test": np.array(true)[:, None]}
+
+
+def test_q6_the_largest_count_or_rate_passes(confused):
+    accepted("q6_most_confused", {**confused, "most_confused": ("cat", "dog")})
+    accepted("q6_most_confused", {**confused, "most_confused": ["truck", "automobile"]})  # as a rate of its true class
+
+
+@pytest.mark.parametrize("answer, phrase", [
+    (("dog", "cat"), "the other way round"),  # predicted first
+    (("automobile", "truck"), "the other way round"),
+    (("cat", "cat"), "on the diagonal"),
+    ((CAT, DOG), "not their numbers"),
+    (("car", "truck"), "not a CIFAR-10 class name"),
+    (("bird", "frog"), "another off-diagonal cell holds 7"),
+    ("cat", "expected two class names"),
+])
+def test_q6_wrong_pairs_fail(confused, answer, phrase):
+    rejected("q6_most_confused", {**confused, "most_confused": answer}, phrase)
+
+
+def test_q6_needs_a_model():
+    rejected("q6_most_confused", {"most_confused": ("cat", "dog")}, "train `model` in question 3 first")
+
+
+# --------------------------------------------------------------------------- the notebook's questions as a whole
+
+CODE_IN_TEXT = re.compile(r"[A-Za-z_]\w*\(|\w=|==|\*\*|//|\bkeras\.|\blayers\.|\[[^\]]*\d")
+
+
+def test_no_hint_contains_code():
+    for question in questions_for(NB).values():
+        if isinstance(question, (FunctionQuestion, ValueQuestion)):
+            assert question.hint and not CODE_IN_TEXT.search(question.hint), (question.id, question.hint)
+
+
+def test_written_questions_have_a_rubric():
+    written = [q for q in questions_for(NB).values() if not isinstance(q, (FunctionQuestion, ValueQuestion))]
+    assert len(written) == 2
+    assert all(len(q.rubric.split()) > 30 for q in written)
+
+
+def test_exercise_09_does_not_repeat_exercise_08():
+    asked_in_08 = {q.variable for q in questions_for("08_augmentation_schedules_early_stopping").values() if isinstance(q, ValueQuestion)}
+    asked_in_09 = {q.variable for q in questions_for(NB).values() if isinstance(q, ValueQuestion)}
+    assert not asked_in_08 & asked_in_09
+
+
+def test_headings_state_the_points_of_the_question_modules():
+    questions = questions_for(NB)
+    stated, seen = None, {}
+    for cell in nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells:
+        points = re.search(r"^#+ Question \d+ \((\d+(?:\.\d+)?) points?", cell.source, re.M) if cell.cell_type == "markdown" else None
+        if points:
+            stated = float(points[1])
+        qid = exercise_id(cell) or answer_id(cell)
+        if qid:
+            seen[qid] = stated
+            stated = None
+    assert seen == {qid: float(q.points) for qid, q in questions.items()}
