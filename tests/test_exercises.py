@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from dlcourse.checking import CHECK_MIME
 from dlcourse.exercises import RAISES_TAG, MarkupError, generate_all, make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +79,19 @@ def test_malformed_markup_is_refused_with_the_cell_named(edit, words):
         make_exercise(solution, questions(), name="99_fixture")
 
 
+def checks_shown(cell) -> list[str]:
+    """The lines ``check`` showed in an executed cell (the text beside each recorded verdict)."""
+    return [out["data"]["text/plain"] for out in cell.outputs
+            if out.get("output_type") == "display_data" and CHECK_MIME in out.get("data", {})]
+
+
+def _check_output(question: str, status: str, message: str) -> dict:
+    mark = {"passed": "✓", "manual": "✎"}.get(status, "✗")
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/plain": f"{mark} {question}: {message}",
+                     CHECK_MIME: {"question": question, "status": status, "message": message}}}
+
+
 def test_the_generated_exercise_runs_and_fails_only_where_expected(tmp_path):
     exercise = make_exercise(fixture_solution(), questions(), name="99_fixture")
     NotebookClient(exercise, timeout=60, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -91,8 +105,7 @@ def test_the_generated_exercise_runs_and_fails_only_where_expected(tmp_path):
         for out in cell.outputs:
             if out.output_type == "error":
                 errors[cell.source.split("\n")[0]] = out.ename
-            if out.output_type == "stream":
-                printed.append(out.text.strip())
+        printed += checks_shown(cell)
         assert notebook_cell_problem("exercises", cell, cell.outputs) is None
     assert errors == {"# EXERCISE q_total": "NotImplementedError"}
     assert printed[0].startswith("✗ q_add: not answered yet")
@@ -105,7 +118,7 @@ def test_the_solution_runs_clean_and_passes_its_checks(tmp_path):
     from dlcourse.pytest_plugin import notebook_cell_problem
 
     assert all(notebook_cell_problem("solutions", c, c.outputs) is None for c in solution.cells if c.cell_type == "code")
-    printed = [o.text for c in solution.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream"]
+    printed = [t for c in solution.cells if c.cell_type == "code" for t in checks_shown(c)]
     assert any(t.startswith("✓ q_add") for t in printed) and any(t.startswith("✓ q_total") for t in printed)
 
 
@@ -113,10 +126,14 @@ def test_the_notebook_rules_catch_a_wrong_solution_and_a_leaking_exercise():
     from dlcourse.pytest_plugin import notebook_cell_problem
 
     cell = nbformat.v4.new_code_cell('check("q")')
-    wrong = [{"output_type": "stream", "name": "stdout", "text": "✗ q: expected 3, found 4\n"}]
-    right = [{"output_type": "stream", "name": "stdout", "text": "✓ q: all 1 public cases pass.\n"}]
+    wrong = [_check_output("q", "failed", "expected 3, found 4")]
+    right = [_check_output("q", "passed", "all 1 public cases pass.")]
     assert "fails its own check" in notebook_cell_problem("solutions", cell, wrong)
     assert "passes its check" in notebook_cell_problem("exercises", cell, right)
+    assert notebook_cell_problem("solutions", cell, right) is None
+    # the rules read the recorded verdicts, not printed text: a printed tick is not a pass
+    printed = [{"output_type": "stream", "name": "stdout", "text": "✓ q: all 1 public cases pass.\n"}]
+    assert notebook_cell_problem("exercises", cell, printed) is None
     stub = nbformat.v4.new_code_cell("# EXERCISE q\nx = 1", metadata={"tags": [RAISES_TAG]})
     other = [{"output_type": "error", "ename": "NameError", "evalue": "name 'y' is not defined", "traceback": []}]
     own = [{"output_type": "error", "ename": "NotImplementedError", "evalue": "q: replace this line", "traceback": []}]
