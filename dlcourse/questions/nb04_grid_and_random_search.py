@@ -1,4 +1,10 @@
-"""Questions of ``04_grid_and_random_search``."""
+"""Questions of ``04_grid_and_random_search``.
+
+Value questions are validated in the student's kernel against what the question asks,
+not the shape of the answer: which search class ran, which distributions it drew from,
+which data it was fitted on (number of samples of the refit model), and, for the
+run-and-decide question, the numbers of the student's own search.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,39 @@ import numpy as np
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 EXPECTED_GRID = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}
+# scikeras routes `model__units` to the build function's `units` argument, as a bare `units` does
+ALIASES = {"model__units": "units"}
 
 
 def _param_grid(value: Any, namespace: Mapping[str, Any]) -> str | None:
     if not isinstance(value, Mapping):
-        return "expected a dict from parameter names to lists of values"
-    if set(value) != set(EXPECTED_GRID):
-        return f"expected the keys {sorted(EXPECTED_GRID)}, found {sorted(map(str, value))}"
+        return "expected a dict from hyperparameter names to lists of values"
+    network = namespace.get("network")
+    for key in value:
+        if key in EXPECTED_GRID or key in ALIASES:
+            continue
+        if key in ("learning_rate", "lr", "model__learning_rate"):
+            return (f"{key!r} does not reach the optimizer: build_network has no such argument. Which component owns "
+                    "the learning rate, and which prefix routes a name to it?")
+        if network is not None and key not in network.get_params():
+            return f"the wrapper does not know the name {key!r}: a search could not set it"
+        return f"{key!r} is not one of the three hyperparameters the question names"
+    found = {ALIASES.get(key, key): values for key, values in value.items()}
+    if len(found) != len(value):
+        return "the number of units appears twice (under two names): give it once"
+    missing = sorted(set(EXPECTED_GRID) - set(found))
+    if missing:
+        return f"no entry for {', '.join(missing)}"
     for key, wanted in EXPECTED_GRID.items():
-        found = sorted(float(v) for v in value[key])
-        if len(found) != len(wanted) or not np.allclose(found, sorted(wanted)):
-            return f"{key}: expected the values {wanted}, found {list(value[key])}"
+        values = found[key]
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+            return f"{key}: expected a list of the values to try"
+        try:
+            numbers = sorted(float(v) for v in values)
+        except (TypeError, ValueError):
+            return f"{key}: the values should be numbers"
+        if len(numbers) != len(wanted) or not np.allclose(numbers, sorted(wanted)):
+            return f"{key}: these are not the values the question asks for (found {list(values)})"
     return None
 
 
@@ -39,27 +67,147 @@ def _results(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
                                                                            rng.choice([16, 64, 256], n))]
         results = {"params": params, "mean_test_accuracy": np.round(rng.random(n), 3),
                    "mean_test_f1_macro": np.round(rng.random(n), 3)}
-        cases.append(((results, str(rng.choice(["accuracy", "f1_macro"]))), {}))
+        metric = str(rng.choice(["accuracy", "f1_macro"]))
+        if n == 12:  # a tie for the best, at two random positions: the first one wins
+            first, second = sorted(rng.choice(n, 2, replace=False))
+            results[f"mean_test_{metric}"][[first, second]] = 1.0
+        cases.append(((results, metric), {}))
     return cases
 
 
+# --------------------------------------------------------------------------- question 4
+
+
+def _learning_rate_problem(distribution: Any) -> str | None:
+    if isinstance(distribution, (list, tuple, np.ndarray)):
+        return ("the learning rate is a fixed list of values; random search should draw it from a distribution, "
+                "log-uniformly")
+    if not hasattr(distribution, "ppf"):
+        return "the learning rate should be drawn from a continuous scipy distribution"
+    wanted = 10.0 ** (-4 + 3 * np.array([0.0, 0.25, 0.5, 0.75, 1.0]))  # quantiles of log-uniform(1e-4, 1e-1)
+    found = np.asarray(distribution.ppf([0.0, 0.25, 0.5, 0.75, 1.0]), dtype=float)
+    if not np.allclose(found[[0, -1]], wanted[[0, -1]], rtol=1e-3):
+        return f"the learning rate should range from 0.0001 to 0.1, found from {found[0]:g} to {found[-1]:g}"
+    if not np.allclose(found, wanted, rtol=1e-3):
+        return (f"the learning rate is not drawn log-uniformly: half of its draws lie above {found[2]:.3g}, "
+                f"where a log-uniform draw puts its median at {wanted[2]:.3g}")
+    return None
+
+
+def _batch_size_problem(choices: Any) -> str | None:
+    if not isinstance(choices, (list, tuple, np.ndarray)):
+        return "the batch size should be drawn from the list of the three sizes the question names"
+    if sorted(int(c) for c in choices) != [32, 64, 128] or len(choices) != 3:
+        return f"the batch sizes should be 32, 64 and 128, found {list(choices)}"
+    return None
+
+
 def _search(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    if not hasattr(value, "cv_results_") or not hasattr(value, "best_params_"):
-        return "expected a fitted search (call .fit(X_dev, y_dev))"
-    if getattr(value, "refit", None) != "f1_macro":
-        return f"refit should be 'f1_macro', found {getattr(value, 'refit', None)!r}"
+    from sklearn.model_selection import RandomizedSearchCV
+
+    if not isinstance(value, RandomizedSearchCV):
+        return (f"this is a {type(value).__name__}, not a random search: the question asks for candidates drawn "
+                "at random from distributions")
+    distributions = value.param_distributions
+    if not isinstance(distributions, Mapping):
+        return "give one dict of distributions (not a list of them)"
+    if set(distributions) != {"optimizer__learning_rate", "batch_size"}:
+        return f"the search should vary the learning rate and the batch size, found {sorted(distributions)}"
+    problem = _learning_rate_problem(distributions["optimizer__learning_rate"])
+    problem = problem or _batch_size_problem(distributions["batch_size"])
+    if problem:
+        return problem
+    if value.n_iter != namespace.get("N_ITER"):
+        return f"the search draws {value.n_iter} candidates; the question asks for N_ITER"
+    folds = value.cv if isinstance(value.cv, int) else getattr(value.cv, "get_n_splits", lambda: None)()
+    if folds != namespace.get("N_FOLDS"):
+        return f"the search uses {folds} folds; the question asks for N_FOLDS"
+    if value.random_state is None or value.random_state != namespace.get("SEED"):
+        return "the search is not seeded with SEED, so its candidates change from run to run"
+    if value.refit != "f1_macro":
+        return f"the winner should be chosen (refit) by macro F1, found {value.refit!r}"
+    if not hasattr(value, "cv_results_"):
+        return "the search has not been fitted yet"
     for key in ("mean_test_accuracy", "mean_test_f1_macro"):
         if key not in value.cv_results_:
-            return f"cv_results_ lacks {key!r}: score both 'accuracy' and 'f1_macro'"
-    if "optimizer__learning_rate" not in value.best_params_:
-        return "the search should vary optimizer__learning_rate"
+            return "the search should score both accuracy and macro F1"
+    fitted_on = getattr(getattr(value, "best_estimator_", None), "X_shape_", (None,))[0]
+    x_dev = namespace.get("X_dev")
+    if x_dev is not None and fitted_on != len(x_dev):
+        test = namespace.get("X_test")
+        where = " (that is the size of the test set)" if test is not None and fitted_on == len(test) else ""
+        return (f"the search was fitted on {fitted_on} samples{where}; the development set has {len(x_dev)}: "
+                "tune on the development data and keep the test set for the final evaluation")
+    return None
+
+
+# --------------------------------------------------------------------------- question 5 (run and decide)
+
+REPORT_KEYS = ("best_params", "n_fits", "train_seconds", "best_first_half", "best_all", "more_iterations_worth_it")
+
+
+def search_report_of(search: Any) -> dict:
+    """What question 5 asks for, computed from a fitted search (the reference the student is held to)."""
+    results = search.cv_results_
+    scores = np.asarray(results["mean_test_f1_macro"], dtype=float)
+    half = len(scores) // 2
+    best = int(np.argmax(scores))
+    refit_seconds = float(getattr(search, "refit_time_", 0.0) or 0.0)
+    best_first_half, best_all = float(scores[:half].max()), float(scores.max())
+    return {
+        "best_params": dict(results["params"][best]),
+        "n_fits": len(scores) * int(search.n_splits_) + (1 if search.refit else 0),
+        "train_seconds": float(np.sum(results["mean_fit_time"])) * int(search.n_splits_) + refit_seconds,
+        "best_first_half": best_first_half,
+        "best_all": best_all,
+        "more_iterations_worth_it": bool(best_all - best_first_half > float(results["std_test_f1_macro"][best])),
+    }
+
+
+def _same_params(found: Any, wanted: Mapping) -> bool:
+    if not isinstance(found, Mapping) or set(found) != set(wanted):
+        return False
+    return all(np.isclose(float(found[k]), float(v), rtol=1e-9) for k, v in wanted.items())
+
+
+def _search_report(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    search = namespace.get("search")
+    if search is None or not hasattr(search, "cv_results_"):
+        return "first fit the search of question 4 (this question reads its results)"
+    if "mean_test_f1_macro" not in search.cv_results_:
+        return "your search did not score macro F1 (question 4), so there is nothing to report"
+    if not isinstance(value, Mapping):
+        return "expected a dict with the keys the question lists"
+    missing = [key for key in REPORT_KEYS if key not in value]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    wanted = search_report_of(search)
+    if not _same_params(value["best_params"], wanted["best_params"]):
+        return "best_params is not the best candidate of your search under macro F1"
+    if value["n_fits"] != wanted["n_fits"]:
+        return ("n_fits is not the number of networks your search trained: count every fold of every candidate, "
+                "and the refit")
+    if not np.isclose(float(value["train_seconds"]), wanted["train_seconds"], rtol=0.01, atol=0.05):
+        return ("train_seconds is not the total training time: the table holds a mean per candidate over its folds, "
+                "and the refit took time too")
+    for key in ("best_first_half", "best_all"):
+        if not np.isclose(float(value[key]), wanted[key], rtol=0, atol=1e-9):
+            where = "the first half of the candidates, in the order they were drawn" if key == "best_first_half" else "all candidates"
+            return f"{key} is not the best mean macro F1 over {where}"
+    decision = value["more_iterations_worth_it"]
+    if not isinstance(decision, (bool, np.bool_)):
+        return "more_iterations_worth_it should be True or False"
+    if bool(decision) != wanted["more_iterations_worth_it"]:
+        return ("more_iterations_worth_it does not follow from your numbers: compare the gain of the second half "
+                "with the fold-to-fold spread of the best candidate")
     return None
 
 
 QUESTIONS = [
     ValueQuestion(
         id="q1_param_grid", points=2, variable="param_grid", validate=_param_grid,
-        hint="one key per hyperparameter, named as the wrapper names it, each with the list of values to try.",
+        hint="name each hyperparameter as the wrapper routes it: the learning rate belongs to the optimizer, the "
+             "units to the build function, the batch size to the wrapper itself; each maps to the values to try.",
     ),
     FunctionQuestion(
         id="q2_n_trainings", points=2, function="n_trainings",
@@ -76,11 +224,38 @@ QUESTIONS = [
                    "mean_test_f1_macro": np.array([0.85, 0.7, 0.6])}, "accuracy"), {"lr": 0.01}),
         ],
         hidden=_results,
-        hint="find the highest mean_test_<metric> (the first one on a tie) and return the params at that position.",
+        hint="the metric's name tells you which array of mean test scores to look at; the position of its largest "
+             "value (the first one, on a tie) points into the list of params.",
     ),
     ValueQuestion(
         id="q4_search", points=2, variable="search", validate=_search,
-        hint="RandomizedSearchCV(network, distributions, n_iter=N_ITER, cv=N_FOLDS, scoring=[...], refit=...).fit(X_dev, y_dev)",
+        hint="think about three things: which search class draws candidates from distributions instead of trying "
+             "every combination, which distribution spreads the learning rate evenly over its orders of magnitude, "
+             "and which data a search may see.",
     ),
-    WrittenQuestion(id="q5_random_vs_grid", points=2),
+    ValueQuestion(
+        id="q5_search_report", points=3, variable="search_report", validate=_search_report,
+        hint="everything is in your search's table of results and its attributes; each candidate was trained once "
+             "per fold, the winner once more, and the table stores times and scores as means over the folds.",
+    ),
+    WrittenQuestion(
+        id="q6_more_iterations", points=2,
+        rubric="2 points: quotes numbers from the student's own run (seconds per training, i.e. train_seconds / "
+               "n_fits; the gain of the second half against the best candidate's fold spread) and decides "
+               "consistently with them: a gain within the spread means more of the same iterations are unlikely "
+               "to help; a larger gain, or a best learning rate at the edge of the range, argues for more or for "
+               "moving the range. Names a better use of the time where one exists: more folds or repeated CV "
+               "(less noise), more epochs (the candidates train only EPOCHS epochs), a narrower range around the "
+               "best, or successive halving to try more candidates for the same cost. Mentioning that the best "
+               "score is optimistic (winner's curse) is a plus. 1 point: a sensible decision without the run's "
+               "numbers, or numbers without a decision. 0: no decision, or a decision its own numbers contradict.",
+    ),
+    WrittenQuestion(
+        id="q7_random_vs_grid", points=2,
+        rubric="2 points: chooses random search, and says that the 2 x 2 x 2 x 2 grid tries only 2 distinct "
+               "learning rates (each repeated 8 times) while 16 random candidates try 16 distinct learning rates "
+               "(log-uniform), still varying the other three; since the score depends mostly on the learning "
+               "rate, the best random candidate is likely better. 1 point: random search with a reason but no "
+               "count of distinct learning rates. 0: the grid.",
+    ),
 ]

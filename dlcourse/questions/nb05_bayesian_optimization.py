@@ -1,4 +1,10 @@
-"""Questions of ``05_bayesian_optimization``."""
+"""Questions of ``05_bayesian_optimization``.
+
+The run questions are validated against what they ask: which optimizer produced a result
+(scikit-optimize records the surrogate it used; its ``specs["function"]`` says only
+``base_minimize``), which objective and space it searched, whether it was seeded, and,
+for the run-and-decide question, the student's own run.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +16,37 @@ import numpy as np
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 A = np.array
+SPACE_KEYS = {"optimizer__learning_rate", "units", "batch_size"}
 
 
 def _space(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    from skopt.space import Categorical, Integer, Real
+    from skopt.space import Categorical, Integer, Real, check_dimension
 
     if not isinstance(value, Mapping):
-        return "expected a dict from parameter names to skopt dimensions"
-    wanted = {"optimizer__learning_rate", "units", "activation"}
-    if set(value) != wanted:
-        return f"expected the keys {sorted(wanted)}, found {sorted(map(str, value))}"
-    lr, units, activation = value["optimizer__learning_rate"], value["units"], value["activation"]
-    if not isinstance(lr, Real) or not np.allclose(lr.bounds, (1e-4, 1e-1)) or lr.prior != "log-uniform":
-        return "optimizer__learning_rate should be Real(1e-4, 1e-1, prior='log-uniform')"
-    if not isinstance(units, Integer) or tuple(units.bounds) != (16, 256):
-        return "units should be Integer(16, 256)"
-    if not isinstance(activation, Categorical) or set(activation.categories) != {"relu", "tanh"}:
-        return "activation should be Categorical(['relu', 'tanh'])"
+        return "expected a dict from hyperparameter names to scikit-optimize dimensions"
+    if "activation" in value or "model__activation" in value:
+        return "the lesson's build_network has no activation argument: a search could not set it"
+    if set(value) != SPACE_KEYS:
+        return f"expected the hyperparameters {sorted(SPACE_KEYS)}, found {sorted(map(str, value))}"
+    try:
+        lr, units, batch = (check_dimension(value[k]) for k in ("optimizer__learning_rate", "units", "batch_size"))
+    except Exception as exc:
+        return f"not a dimension scikit-optimize understands ({exc})"
+    if not isinstance(lr, Real):
+        return f"the learning rate should be a real number, found {type(lr).__name__}"
+    if not np.allclose(lr.bounds, (1e-4, 1e-1)):
+        return f"the learning rate should range from 0.0001 to 0.1, found {lr.bounds}"
+    if lr.prior != "log-uniform":
+        return "the learning rate is drawn uniformly: most draws would land in the top decade; use a log scale"
+    if not isinstance(units, Integer):
+        return f"the number of units should be a range of whole numbers, found {type(units).__name__}"
+    if tuple(units.bounds) != (16, 256):
+        return f"the number of units should range from 16 to 256, found {tuple(units.bounds)}"
+    if not isinstance(batch, Categorical):
+        return (f"the batch size became {batch}: a range, not the four choices the question names "
+                "(a pair of whole numbers is read as a range)")
+    if sorted(batch.categories) != [16, 32, 64, 128]:
+        return f"the batch sizes should be 16, 32, 64 and 128, found {list(batch.categories)}"
     return None
 
 
@@ -34,8 +54,12 @@ def _gaussians(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     cases = []
     for n in (1, 5, 40):
         mu, sigma = rng.normal(0.3, 0.1, n), rng.uniform(0.0, 0.1, n)
+        best = float(np.round(rng.uniform(0.1, 0.4), 3))
         sigma[0] = 0.0  # a point already evaluated: no uncertainty
-        cases.append(((mu, sigma, float(np.round(rng.uniform(0.1, 0.4), 3))), {}))
+        if n > 1:
+            mu[1], sigma[1] = best, 0.0  # evaluated and equal to the best: nothing to gain (0 / 0)
+            mu[2] = best + 0.05  # worse than the best but uncertain: EI small, positive
+        cases.append(((mu, sigma, best), {}))
     return cases
 
 
@@ -43,51 +67,186 @@ def _lcb_cases(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     cases = []
     for n, kappa in ((3, 0.1), (20, 1.96), (100, 5.0)):
         xs = np.linspace(-5, 0, n)
-        cases.append(((xs, rng.normal(0.3, 0.1, n), rng.uniform(0.0, 0.1, n), kappa), {}))
+        mu, sigma = rng.normal(0.3, 0.1, n), rng.uniform(0.0, 0.1, n)
+        if n == 20:  # two candidates tie for the lowest bound: the first one wins
+            first, second = sorted(rng.choice(n, 2, replace=False))
+            mu[[first, second]], sigma[[first, second]] = -1.0, 0.0
+        cases.append(((xs, mu, sigma, kappa), {}))
     return cases
 
 
+# --------------------------------------------------------------------------- question 4
+
+
+def _surrogate(result: Any) -> str:
+    """The kind of surrogate behind a scikit-optimize result: "gp", "forest", "gbrt", "dummy" or "unknown"."""
+    specs = getattr(result, "specs", None) or {}
+    estimator = specs.get("args", {}).get("base_estimator")
+    models = list(getattr(result, "models", []) or [])
+    if isinstance(estimator, str):
+        name = estimator.lower()
+    elif estimator is not None:
+        name = type(estimator).__name__.lower()
+    elif models:
+        name = type(models[0]).__name__.lower()
+    else:
+        return "dummy"
+    if name == "dummy":
+        return "dummy"
+    if "gaussianprocess" in name or name == "gp":
+        return "gp"
+    if "forest" in name or "extratrees" in name or name in ("rf", "et"):
+        return "forest"
+    if "gradientboosting" in name or name == "gbrt":
+        return "gbrt"
+    return "unknown"
+
+
 def _result(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    for attribute in ("x", "fun", "x_iters", "func_vals"):
+    from skopt.space import Real
+
+    for attribute in ("x", "fun", "x_iters", "func_vals", "specs"):
         if not hasattr(value, attribute):
-            return "expected the result object that gp_minimize returns"
+            return "expected the result object that scikit-optimize's optimizer returns"
+    kind = _surrogate(value)
+    if kind != "gp":
+        described = {"dummy": "random sampling with no surrogate at all", "forest": "a random-forest surrogate",
+                     "gbrt": "a gradient-boosting surrogate"}.get(kind, "an unknown surrogate")
+        return f"this result was produced by {described}; the question asks for a Gaussian-process surrogate"
+    dimensions = value.space.dimensions
+    if len(dimensions) != 1 or not isinstance(dimensions[0], Real) or not np.allclose(dimensions[0].bounds, (-5, 0)):
+        return f"the search space should be one real dimension from -5 to 0, found {dimensions}"
+    objective = namespace.get("objective")
+    if objective is not None:
+        again = np.array([objective(list(x)) for x in value.x_iters], dtype=float)
+        if not np.allclose(again, value.func_vals, rtol=1e-9, atol=1e-12):
+            return "the values in the result are not those of `objective` at its points: minimise `objective` itself"
     n_calls = namespace.get("N_CALLS")
     if len(value.x_iters) != n_calls:
-        return f"expected {n_calls} evaluations (n_calls=N_CALLS), found {len(value.x_iters)}"
-    if not np.isclose(value.fun, np.min(value.func_vals)):
-        return "result.fun should be the lowest value found"
-    if not -5 <= value.x[0] <= 0:
-        return f"the best point should lie in [-5, 0], found {value.x[0]}"
+        return f"expected N_CALLS evaluations, found {len(value.x_iters)}"
+    args = value.specs.get("args", {})
+    if args.get("n_initial_points") != namespace.get("N_INITIAL"):
+        return f"the run started with {args.get('n_initial_points')} random points; the question asks for N_INITIAL"
+    state = args.get("random_state")
+    if state is None or state is np.random.mtrand._rand:
+        return "the run was not seeded with SEED, so its points change from run to run"
+    seed = namespace.get("SEED")
+    if seed is not None and not np.allclose(_first_point(seed), value.x_iters[0]):
+        return "the run was not seeded with SEED: its first random point differs from a run seeded so"
+    return None
+
+
+def _first_point(seed: int) -> list:
+    """The first random point a gp_minimize run over Real(-5, 0) seeded with ``seed`` evaluates."""
+    from skopt import gp_minimize
+    from skopt.space import Real
+
+    return gp_minimize(lambda point: 0.0, [Real(-5.0, 0.0)], n_calls=1, n_initial_points=1, random_state=seed).x_iters[0]
+
+
+# --------------------------------------------------------------------------- question 5 (run and decide)
+
+EXPLOIT_RADIUS = 0.25
+LAST = 5
+
+
+def reading_of(result: Any, n_initial: int) -> dict:
+    """What question 5 asks for, computed from a 1-D result (the reference the student is held to)."""
+    points = np.ravel(np.asarray(result.x_iters, dtype=float))
+    values = np.asarray(result.func_vals, dtype=float)
+    exploring = [abs(points[i] - points[int(np.argmin(values[:i]))]) > EXPLOIT_RADIUS for i in range(n_initial, len(points))]
+    best_call = int(np.argmin(values)) + 1
+    return {
+        "best_call": best_call,
+        "n_explore": int(sum(exploring)),
+        "n_exploit": int(len(exploring) - sum(exploring)),
+        "converged": bool(best_call <= len(points) - LAST and not any(exploring[-LAST:])),
+    }
+
+
+def _reading(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    result = namespace.get("result")
+    if result is None or not hasattr(result, "x_iters"):
+        return "first run the optimizer of question 4 (this question reads its result)"
+    if not isinstance(value, Mapping):
+        return "expected a dict with the keys the question lists"
+    missing = [key for key in ("best_call", "n_explore", "n_exploit", "converged") if key not in value]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    n_initial = (getattr(result, "specs", None) or {}).get("args", {}).get("n_initial_points") or namespace.get("N_INITIAL")
+    wanted = reading_of(result, int(n_initial))
+    if value["best_call"] != wanted["best_call"]:
+        return "best_call is not the number of the evaluation that found your run's lowest value (counting from 1)"
+    if (value["n_explore"], value["n_exploit"]) != (wanted["n_explore"], wanted["n_exploit"]):
+        if value["n_explore"] + value["n_exploit"] != wanted["n_explore"] + wanted["n_exploit"]:
+            return "n_explore and n_exploit should together count the evaluations the Gaussian process chose"
+        return ("n_explore and n_exploit do not match your run: compare each chosen point with the best point found "
+                "by the evaluations before it")
+    if not isinstance(value["converged"], (bool, np.bool_)):
+        return "converged should be True or False"
+    if bool(value["converged"]) != wanted["converged"]:
+        return "converged does not follow from your run: apply both conditions of the question to your numbers"
     return None
 
 
 QUESTIONS = [
     ValueQuestion(
         id="q1_search_space", points=2, variable="space", validate=_space,
-        hint="Real(low, high, prior='log-uniform'), Integer(low, high), Categorical([...]) from skopt.space.",
+        hint="each hyperparameter needs the right kind of dimension (real, whole number, or a list of choices) and "
+             "the learning rate a logarithmic scale; check what the shorthand turns a pair of whole numbers into.",
     ),
     FunctionQuestion(
         id="q2_expected_improvement", points=3, function="expected_improvement",
         public=[
             Case((A([0.2]), A([0.0]), 0.3), A([0.1])),
             Case((A([0.4]), A([0.0]), 0.3), A([0.0])),
+            Case((A([0.3]), A([0.0]), 0.3), A([0.0])),
             Case((A([0.3, 0.3]), A([0.1, 0.2]), 0.3), A([0.1, 0.2]) * 0.3989422804014327),
+            Case((A([0.35]), A([0.1]), 0.3), A([-0.05 * 0.3085375387259869 + 0.1 * 0.3520653267642995])),
         ],
         hidden=_gaussians,
-        hint="with z = (best - mu) / sigma: EI = (best - mu) * Phi(z) + sigma * phi(z); where sigma is 0, EI = max(best - mu, 0).",
+        hint="think about the sign of the improvement for a minimisation, about candidates that are worse than the "
+             "best but still uncertain, and about candidates with no uncertainty, which must be handled before "
+             "dividing by it.",
     ),
     FunctionQuestion(
         id="q3_next_point_lcb", points=2, function="next_point_lcb",
         public=[
             Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.3]), A([0.0, 0.0, 0.5]), 0.1), -2.0),
             Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.3]), A([0.0, 0.0, 0.5]), 2.0), -1.0),
+            Case((A([-3.0, -2.0, -1.0]), A([0.1, 0.2, 0.1]), A([0.0, 0.0, 0.0]), 1.0), -3.0),
         ],
         hidden=_lcb_cases,
-        hint="compute mu - kappa * sigma for every candidate and return the x where it is smallest (the first on a tie).",
+        hint="the bound subtracts kappa times the uncertainty from the mean; you want the point where it is lowest "
+             "(the first one on a tie), and the answer is that point, not its position.",
     ),
     ValueQuestion(
         id="q4_gp_minimize", points=2, variable="result", validate=_result,
-        hint="gp_minimize(objective, [Real(-5.0, 0.0)], n_calls=N_CALLS, random_state=SEED)",
+        hint="scikit-optimize has one minimiser per kind of surrogate; the question names the Gaussian-process one, "
+             "and asks for a real interval, the given numbers of calls and random starts, and the seed.",
     ),
-    WrittenQuestion(id="q5_when_bayes", points=2),
+    ValueQuestion(
+        id="q5_reading", points=3, variable="reading", validate=_reading,
+        hint="the result holds every point in the order it was evaluated and its value; the first points were the "
+             "random starts, and 'the best so far' before an evaluation uses only the evaluations before it.",
+    ),
+    WrittenQuestion(
+        id="q6_converged", points=2,
+        rubric="2 points: uses the student's own run (the convergence plot and the numbers in `reading`): says "
+               "whether the best value stopped improving and when (best_call against N_CALLS), where the "
+               "optimizer explored (far jumps, typically to the edges of the interval or across the bump near "
+               "-1.2) and where it exploited (points close together near the valley around -2.5), and decides "
+               "whether more calls would pay: little to gain if it converged near the valley (the objective's "
+               "minimum is 0.05), some if it was still exploring or its best lay away from -2.5. 1 point: a "
+               "decision without reference to the run, or a description without a decision. 0: contradicts "
+               "the run's numbers.",
+    ),
+    WrittenQuestion(
+        id="q7_when_bayes", points=2,
+        rubric="2 points: (a) Bayesian optimization: trials are expensive (2 h), few (25) and sequential on one "
+               "GPU, 4 mostly continuous dimensions suit a Gaussian-process surrogate; (b) random search: trials "
+               "are cheap and 200 run in parallel (a sequential optimizer cannot use them well), and a surrogate "
+               "over 30 dimensions is hard to fit; many random trials cover the space for the same wall-clock "
+               "time. 1 point: both choices right with only one reason, or one case fully argued. 0: neither.",
+    ),
 ]

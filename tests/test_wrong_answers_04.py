@@ -1,0 +1,260 @@
+"""Plausible wrong answers to exercise 04 fail under ``check`` and under ``dlcourse grade``.
+
+Each fixture is a namespace as a student's notebook would hold it. Both paths must reject
+it, with a message that says what is wrong without giving the code; the solution's own
+answer passes both. The searches are real but tiny (one epoch, two folds, two candidates).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import pytest
+
+from dlcourse.checking import PASS, questions_for
+from tests.judging import by_check, by_grader, solution_namespace
+
+NB = "04_grid_and_random_search"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def assert_rejected(qid: str, namespace: dict, phrase: str) -> None:
+    checked = by_check(NB, qid, namespace)
+    status, message = by_grader(NB, qid, namespace)
+    assert checked.status != PASS, f"check accepted it: {checked}"
+    assert status != PASS, f"the grader accepted it: {message}"
+    assert phrase in checked.message, checked.message
+    assert phrase in message, message
+
+
+def assert_accepted(qid: str, namespace: dict) -> None:
+    checked = by_check(NB, qid, namespace)
+    assert checked.status == PASS, str(checked)
+    status, message = by_grader(NB, qid, namespace)
+    assert status == PASS, message
+
+
+# --------------------------------------------------------------------------- q1: the grid
+
+RIGHT_GRID = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}
+
+
+@pytest.fixture(scope="module")
+def network():
+    import keras
+
+    from dlcourse.keras_sklearn import KerasClassifier
+
+    def build_network(units=32):
+        return keras.Sequential([keras.Input((64,)), keras.layers.Dense(units, activation="relu"),
+                                 keras.layers.Dense(10, activation="softmax")])
+
+    return KerasClassifier(model=build_network, units=32, loss="sparse_categorical_crossentropy", optimizer="adam",
+                           optimizer__learning_rate=1e-3, batch_size=32, epochs=1, verbose=0)
+
+
+def test_q1_the_right_grid_passes_also_with_model_units(network):
+    assert_accepted("q1_param_grid", {"param_grid": RIGHT_GRID, "network": network})
+    routed = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "model__units": [16, 64]}
+    assert_accepted("q1_param_grid", {"param_grid": routed, "network": network})
+
+
+@pytest.mark.parametrize("grid, phrase", [
+    # the old keras.wrappers habit: the learning rate as an argument of the build function
+    ({"learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}, "does not reach the optimizer"),
+    ({"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 64, 128], "units": [16, 64]},
+     "not the values the question asks for"),
+    ({"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "hidden_units": [16, 64]},
+     "the wrapper does not know the name"),
+    ({"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128]}, "no entry for units"),
+])
+def test_q1_wrong_grids_fail(network, grid, phrase):
+    assert_rejected("q1_param_grid", {"param_grid": grid, "network": network}, phrase)
+
+
+# --------------------------------------------------------------------------- q2, q3: functions
+
+
+def test_q2_q3_the_solution_passes():
+    namespace = solution_namespace(NB)
+    assert_accepted("q2_n_trainings", namespace)
+    assert_accepted("q3_best_params_by", namespace)
+
+
+def no_refit(param_grid, cv):
+    return int(np.prod([len(v) for v in param_grid.values()])) * cv
+
+
+def sum_of_lengths(param_grid, cv):
+    return sum(len(v) for v in param_grid.values()) * cv + 1
+
+
+def refit_per_candidate(param_grid, cv):
+    return int(np.prod([len(v) for v in param_grid.values()])) * (cv + 1)
+
+
+@pytest.mark.parametrize("wrong", [no_refit, sum_of_lengths, refit_per_candidate])
+def test_q2_wrong_counts_fail(wrong):
+    assert_rejected("q2_n_trainings", {"np": np, "n_trainings": wrong}, "case 1 of")
+
+
+def lowest(cv_results, metric):
+    return cv_results["params"][int(np.argmin(cv_results[f"mean_test_{metric}"]))]
+
+
+def last_on_tie(cv_results, metric):
+    scores = np.asarray(cv_results[f"mean_test_{metric}"])
+    return cv_results["params"][len(scores) - 1 - int(np.argmax(scores[::-1]))]
+
+
+def always_f1(cv_results, metric):
+    return cv_results["params"][int(np.argmax(cv_results["mean_test_f1_macro"]))]
+
+
+@pytest.mark.parametrize("wrong", [lowest, last_on_tie, always_f1])
+def test_q3_wrong_choices_fail(wrong):
+    assert_rejected("q3_best_params_by", {"np": np, "best_params_by": wrong}, "expected")
+
+
+def test_q3_hidden_cases_hold_a_tie_as_the_public_ones_do():
+    cases = questions_for(NB)["q3_best_params_by"].hidden(np.random.default_rng(7))
+    results, metric = cases[-1][0]
+    scores = results[f"mean_test_{metric}"]
+    assert (scores == scores.max()).sum() >= 2
+
+
+# --------------------------------------------------------------------------- q4: the random search
+
+
+@pytest.fixture(scope="module")
+def data():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X_dev, X_test, y_dev, y_test = train_test_split(X / 16.0, y, test_size=0.2, stratify=y, random_state=42)
+    return {"X_dev": X_dev, "X_test": X_test, "y_dev": y_dev, "y_test": y_test, "N_ITER": 2, "N_FOLDS": 2, "SEED": 42}
+
+
+def random_search(network, **changes):
+    from scipy.stats import loguniform
+    from sklearn.model_selection import RandomizedSearchCV
+
+    settings = dict(param_distributions={"optimizer__learning_rate": loguniform(1e-4, 1e-1), "batch_size": [32, 64, 128]},
+                    n_iter=2, cv=2, random_state=42, scoring=["accuracy", "f1_macro"], refit="f1_macro")
+    settings.update(changes)
+    return RandomizedSearchCV(network, **settings)
+
+
+@pytest.fixture(scope="module")
+def fitted(network, data):
+    return random_search(network).fit(data["X_dev"], data["y_dev"])
+
+
+def test_q4_the_solution_passes(fitted, data):
+    assert_accepted("q4_search", {**data, "search": fitted})
+
+
+def test_q4_a_search_fitted_on_the_test_set_fails(network, data):
+    on_test = random_search(network).fit(data["X_test"], data["y_test"])
+    assert_rejected("q4_search", {**data, "search": on_test}, "that is the size of the test set")
+
+
+def test_q4_wrong_searches_fail(network, data):
+    from scipy.stats import loguniform, randint, uniform
+    from sklearn.model_selection import GridSearchCV
+
+    grid = GridSearchCV(network, {"optimizer__learning_rate": [1e-4, 1e-2], "batch_size": [32, 64, 128]}, cv=2,
+                        scoring=["accuracy", "f1_macro"], refit="f1_macro")
+    assert_rejected("q4_search", {**data, "search": grid}, "not a random search")
+    wrong = {
+        "not drawn log-uniformly": random_search(network, param_distributions={
+            "optimizer__learning_rate": uniform(1e-4, 0.1 - 1e-4), "batch_size": [32, 64, 128]}),
+        "should range from 0.0001 to 0.1": random_search(network, param_distributions={
+            "optimizer__learning_rate": loguniform(1e-5, 1.0), "batch_size": [32, 64, 128]}),
+        "fixed list of values": random_search(network, param_distributions={
+            "optimizer__learning_rate": [1e-4, 1e-3, 1e-2, 1e-1], "batch_size": [32, 64, 128]}),
+        "the batch size should be drawn from the list": random_search(network, param_distributions={
+            "optimizer__learning_rate": loguniform(1e-4, 1e-1), "batch_size": randint(32, 129)}),
+        "not seeded with SEED": random_search(network, random_state=None),
+        "asks for N_ITER": random_search(network, n_iter=10),
+        "refit": random_search(network, refit="accuracy"),
+    }
+    for phrase, search in wrong.items():
+        assert_rejected("q4_search", {**data, "search": search}, phrase)
+
+
+# --------------------------------------------------------------------------- q5: what the search found and cost
+
+
+def fake_search(n: int = 8, folds: int = 3) -> SimpleNamespace:
+    """A fitted search as q5 reads it: the second half raises the best by 0.02 against a spread of 0.01."""
+    scores = np.array([0.80, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91])[:n]
+    results = {"params": [{"optimizer__learning_rate": 10.0 ** -(1 + i / 3), "batch_size": 32} for i in range(n)],
+               "mean_test_f1_macro": scores, "std_test_f1_macro": np.full(n, 0.01),
+               "mean_fit_time": np.linspace(2.0, 4.0, n)}
+    return SimpleNamespace(cv_results_=results, n_splits_=folds, refit="f1_macro", refit_time_=5.0)
+
+
+def right_report(search) -> dict:
+    namespace = {"np": np, "search": search}
+    source = next(c.source for c in nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+                  if c.source.startswith("# EXERCISE q5_search_report"))
+    exec(source, namespace)
+    return namespace["search_report"]
+
+
+def test_q5_the_solution_passes_and_decides_from_the_numbers():
+    search = fake_search()
+    report = right_report(search)
+    assert report["n_fits"] == 25 and report["more_iterations_worth_it"] is True
+    assert_accepted("q5_search_report", {"search": search, "search_report": report})
+    flat = fake_search()
+    flat.cv_results_["std_test_f1_macro"] = np.full(8, 0.05)  # the gain is now within the noise
+    assert right_report(flat)["more_iterations_worth_it"] is False
+    assert_accepted("q5_search_report", {"search": flat, "search_report": right_report(flat)})
+
+
+@pytest.mark.parametrize("key, wrong, phrase", [
+    ("n_fits", 24, "count every fold of every candidate, and the refit"),
+    ("train_seconds", float(np.sum(np.linspace(2.0, 4.0, 8))), "not the total training time"),
+    ("best_first_half", 0.915, "the first half of the candidates"),  # off by one: the first 5 candidates
+    ("more_iterations_worth_it", False, "does not follow from your numbers"),
+    ("best_params", {"optimizer__learning_rate": 0.1, "batch_size": 32}, "not the best candidate"),
+])
+def test_q5_wrong_reports_fail(key, wrong, phrase):
+    search = fake_search()
+    report = right_report(search)
+    report[key] = wrong
+    if key == "best_first_half":
+        assert wrong == max(search.cv_results_["mean_test_f1_macro"][:5]) != report["best_all"]
+    assert_rejected("q5_search_report", {"search": search, "search_report": report}, phrase)
+
+
+def test_q5_numbers_typed_in_from_another_run_fail():
+    report = right_report(fake_search())
+    other = fake_search()
+    other.cv_results_["mean_fit_time"] = other.cv_results_["mean_fit_time"] * 2
+    assert_rejected("q5_search_report", {"search": other, "search_report": report}, "not the total training time")
+
+
+# --------------------------------------------------------------------------- the exercise as a whole
+
+
+def test_hints_hold_no_code():
+    for question in questions_for(NB).values():
+        hint = getattr(question, "hint", "")
+        assert not re.search(r"\w\(|[=\[\]`]|\w\.\w", hint), f"{question.id}: {hint}"
+
+
+def test_headings_state_the_points_of_the_question_modules_and_written_answers_have_rubrics():
+    questions = list(questions_for(NB).values())
+    notebook = nbformat.read(ROOT / "exercises" / f"{NB}.ipynb", as_version=4)
+    headings = [re.search(r"^## Question (\d+) \(([\d.]+) points", c.source, re.M) for c in notebook.cells
+                if c.cell_type == "markdown" and c.source.startswith("## Question")]
+    assert [(int(m[1]), float(m[2])) for m in headings] == [(i, float(q.points)) for i, q in enumerate(questions, 1)]
+    assert all(q.rubric for q in questions if not hasattr(q, "hint"))

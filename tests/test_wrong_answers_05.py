@@ -1,0 +1,293 @@
+"""Plausible wrong answers to exercise 05 fail under ``check`` and under ``dlcourse grade``.
+
+Each fixture is a namespace as a student's notebook would hold it; both paths must reject
+it with a message that says what is wrong without giving the code, and the solution's own
+answer passes both. Optimizer runs are real but short (7 calls, 5 of them random).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import pytest
+import sklearn
+
+from dlcourse.checking import PASS, questions_for
+from tests.judging import by_check, by_grader, solution_namespace
+
+NB = "05_bayesian_optimization"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def assert_rejected(qid: str, namespace: dict, phrase: str) -> None:
+    checked = by_check(NB, qid, namespace)
+    status, message = by_grader(NB, qid, namespace)
+    assert checked.status != PASS, f"check accepted it: {checked}"
+    assert status != PASS, f"the grader accepted it: {message}"
+    assert phrase in checked.message, checked.message
+    assert phrase in message, message
+
+
+def assert_accepted(qid: str, namespace: dict) -> None:
+    checked = by_check(NB, qid, namespace)
+    assert checked.status == PASS, str(checked)
+    status, message = by_grader(NB, qid, namespace)
+    assert status == PASS, message
+
+
+def solution_cell(qid: str) -> str:
+    cells = nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.source.startswith(f"# EXERCISE {qid}"))
+
+
+# --------------------------------------------------------------------------- q1: the search space
+
+
+def test_q1_the_solution_and_the_tuple_shorthand_pass():
+    namespace: dict = {}
+    exec(solution_cell("q1_search_space"), namespace)
+    assert_accepted("q1_search_space", namespace)
+    shorthand = {"optimizer__learning_rate": (1e-4, 1e-1, "log-uniform"), "units": (16, 256), "batch_size": [16, 32, 64, 128]}
+    assert_accepted("q1_search_space", {"space": shorthand})
+
+
+def wrong_spaces():
+    from skopt.space import Categorical, Integer, Real
+
+    right = {"optimizer__learning_rate": Real(1e-4, 1e-1, prior="log-uniform"), "units": Integer(16, 256),
+             "batch_size": Categorical([16, 32, 64, 128])}
+    return [
+        # the old question's answer: an argument the lesson's network does not have
+        ({**right, "activation": Categorical(["relu", "tanh"])}, "has no activation argument"),
+        ({**right, "optimizer__learning_rate": Real(1e-4, 1e-1)}, "drawn uniformly"),
+        ({**right, "optimizer__learning_rate": (1e-4, 1e-1)}, "drawn uniformly"),
+        ({**right, "batch_size": [16, 128]}, "a range, not the four choices"),
+        ({**right, "units": Real(16, 256)}, "a range of whole numbers"),
+        ({**right, "units": Integer(16, 128)}, "should range from 16 to 256"),
+    ]
+
+
+@pytest.mark.parametrize("number", range(6))
+def test_q1_wrong_spaces_fail(number):
+    space, phrase = wrong_spaces()[number]
+    assert_rejected("q1_search_space", {"space": space}, phrase)
+
+
+# --------------------------------------------------------------------------- q2, q3: acquisition functions
+
+
+def test_q2_q3_the_solution_passes():
+    namespace = solution_namespace(NB)
+    assert_accepted("q2_expected_improvement", namespace)
+    assert_accepted("q3_next_point_lcb", namespace)
+
+
+def ei_without_the_zero_case(mu, sigma, best):
+    from scipy.stats import norm
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (best - mu) / sigma
+        return (best - mu) * norm.cdf(z) + sigma * norm.pdf(z)
+
+
+def ei_for_maximisation(mu, sigma, best):
+    from scipy.stats import norm
+
+    gain = np.asarray(mu, dtype=float) - best
+    ei = np.maximum(gain, 0.0)
+    ok = sigma > 0
+    ei[ok] = gain[ok] * norm.cdf(gain[ok] / sigma[ok]) + sigma[ok] * norm.pdf(gain[ok] / sigma[ok])
+    return ei
+
+
+def ei_clipped_gain(mu, sigma, best):
+    from scipy.stats import norm
+
+    gain = np.maximum(best - np.asarray(mu, dtype=float), 0.0)  # wrong: a worse mean still has a chance
+    ei = gain.copy()
+    ok = sigma > 0
+    ei[ok] = gain[ok] * norm.cdf(gain[ok] / sigma[ok]) + sigma[ok] * norm.pdf(gain[ok] / sigma[ok])
+    return ei
+
+
+@pytest.mark.parametrize("wrong", [ei_without_the_zero_case, ei_for_maximisation, ei_clipped_gain])
+def test_q2_wrong_formulas_fail_on_public_cases(wrong):
+    assert_rejected("q2_expected_improvement", {"np": np, "expected_improvement": wrong}, "case ")
+
+
+def upper_bound(xs, mu, sigma, kappa):
+    return float(xs[int(np.argmin(np.asarray(mu) + kappa * np.asarray(sigma)))])
+
+
+def position_not_point(xs, mu, sigma, kappa):
+    return int(np.argmin(np.asarray(mu) - kappa * np.asarray(sigma)))
+
+
+def last_on_tie(xs, mu, sigma, kappa):
+    bound = np.asarray(mu) - kappa * np.asarray(sigma)
+    return float(xs[len(bound) - 1 - int(np.argmin(bound[::-1]))])
+
+
+@pytest.mark.parametrize("wrong", [upper_bound, position_not_point, last_on_tie])
+def test_q3_wrong_choices_fail(wrong):
+    assert_rejected("q3_next_point_lcb", {"np": np, "next_point_lcb": wrong}, "case ")
+
+
+def test_hidden_cases_exercise_the_public_edge_cases():
+    questions = questions_for(NB)
+    mu, sigma, best = questions["q2_expected_improvement"].hidden(np.random.default_rng(3))[1][0]
+    assert sigma[1] == 0 and mu[1] == best and mu[2] > best  # 0/0, and a worse but uncertain mean
+    xs, mu, sigma, kappa = questions["q3_next_point_lcb"].hidden(np.random.default_rng(3))[1][0]
+    bound = mu - kappa * sigma
+    assert (bound == bound.min()).sum() == 2  # a tie
+
+
+# --------------------------------------------------------------------------- q4: the optimizer's run
+
+
+def objective(point):
+    x = point[0]
+    return 0.05 + 0.04 * (x + 2.5) ** 2 + 0.12 * np.exp(-(((x + 1.2) / 0.3) ** 2))
+
+
+BASE = {"objective": objective, "N_CALLS": 7, "N_INITIAL": 5, "SEED": 42, "np": np}
+
+
+@pytest.fixture(scope="module")
+def gp_result():
+    from skopt import gp_minimize
+    from skopt.space import Real
+
+    return gp_minimize(objective, [Real(-5.0, 0.0)], n_calls=7, n_initial_points=5, random_state=42)
+
+
+def test_q4_the_solution_passes(gp_result):
+    assert_accepted("q4_gp_minimize", {**BASE, "result": gp_result})
+
+
+def test_q4_another_surrogate_fails():
+    from skopt import forest_minimize
+    from skopt.space import Real
+
+    forest = forest_minimize(objective, [Real(-5.0, 0.0)], n_calls=7, n_initial_points=5, random_state=42)
+    assert_rejected("q4_gp_minimize", {**BASE, "result": forest}, "a random-forest surrogate")
+
+
+def test_q4_a_random_sampling_result_fails(gp_result):
+    # dummy_minimize raises on scikit-learn >= 1.7 but runs on Colab's 1.6; its result looks like this
+    dummy = copy.copy(gp_result)
+    dummy.specs = {"args": {**gp_result.specs["args"], "base_estimator": "dummy", "n_initial_points": 7},
+                   "function": "base_minimize"}
+    dummy.models = []
+    assert_rejected("q4_gp_minimize", {**BASE, "result": dummy}, "random sampling with no surrogate")
+
+
+def test_q4_wrong_runs_fail(gp_result):
+    from skopt import gp_minimize
+    from skopt.space import Real
+
+    wrong = {
+        "one real dimension from -5 to 0": dict(dimensions=[(-5, 0)]),  # whole numbers: an Integer range
+        "not seeded with SEED": dict(random_state=None),
+        "asks for N_INITIAL": dict(n_initial_points=3),
+        "not those of `objective`": dict(func=lambda p: -objective(p)),
+    }
+    for phrase, change in wrong.items():
+        settings = dict(func=objective, dimensions=[Real(-5.0, 0.0)], n_calls=7, n_initial_points=5, random_state=42)
+        settings.update(change)
+        assert_rejected("q4_gp_minimize", {**BASE, "result": gp_minimize(**settings)}, phrase)
+    other_seed = gp_minimize(objective, [Real(-5.0, 0.0)], n_calls=7, n_initial_points=5, random_state=7)
+    assert_rejected("q4_gp_minimize", {**BASE, "result": other_seed}, "its first random point differs")
+
+
+def test_the_scikit_optimize_calls_the_lesson_describes():
+    """Lesson 05 says which scikit-optimize 0.10 calls work with this scikit-learn; keep it true."""
+    from skopt import dummy_minimize, forest_minimize, gbrt_minimize, gp_minimize
+
+    space = [(-1.0, 1.0)]
+    assert gp_minimize(lambda p: p[0] ** 2, space, n_calls=4, n_initial_points=3, random_state=0).fun >= 0
+    assert forest_minimize(lambda p: p[0] ** 2, space, n_calls=4, n_initial_points=3, random_state=0).fun >= 0
+    if tuple(int(v) for v in sklearn.__version__.split(".")[:2]) >= (1, 7):
+        with pytest.raises(AttributeError, match="__sklearn_tags__"):
+            dummy_minimize(lambda p: p[0] ** 2, space, n_calls=4, random_state=0)
+        with pytest.raises(ValueError):
+            gbrt_minimize(lambda p: p[0] ** 2, space, n_calls=4, n_initial_points=3, random_state=0)
+
+
+# --------------------------------------------------------------------------- q5: reading the run
+
+
+def fake_result(points, n_initial=3):
+    points = np.asarray(points, dtype=float)
+    return SimpleNamespace(x_iters=[[p] for p in points], func_vals=np.array([objective([p]) for p in points]),
+                           specs={"args": {"n_initial_points": n_initial}})
+
+
+# 3 random starts, then: a jump (explores), small steps near the valley (exploit), the best at call 6
+RUN = [-1.0, -4.0, -0.5, -2.3, -2.4, -2.5, -2.45, -2.55, -2.52, -2.48, -2.51]
+
+
+def right_reading(result, n_calls: int, n_initial: int) -> dict:
+    namespace = {"np": np, "result": result, "N_CALLS": n_calls, "N_INITIAL": n_initial}
+    exec(solution_cell("q5_reading"), namespace)
+    return namespace["reading"]
+
+
+def test_q5_the_solution_passes_and_reads_the_run():
+    result = fake_result(RUN)
+    reading = right_reading(result, len(RUN), 3)
+    assert reading == {"best_call": 6, "n_explore": 1, "n_exploit": 7, "converged": True}
+    assert_accepted("q5_reading", {"result": result, "N_INITIAL": 3, "reading": reading})
+    still_moving = fake_result(RUN[:8] + [-0.2, -2.5001, -4.9])  # a late jump: not converged
+    reading = right_reading(still_moving, len(RUN), 3)
+    assert reading["converged"] is False
+    assert_accepted("q5_reading", {"result": still_moving, "N_INITIAL": 3, "reading": reading})
+
+
+@pytest.mark.parametrize("key, wrong, phrase", [
+    ("best_call", 5, "counting from 1"),  # the position, not the number
+    ("n_explore", 2, "compare each chosen point with the best point found by the evaluations before it"),
+    ("n_explore", 4, "should together count the evaluations the Gaussian process chose"),  # the random starts counted
+    ("converged", False, "does not follow from your run"),
+])
+def test_q5_wrong_readings_fail(key, wrong, phrase):
+    result = fake_result(RUN)
+    reading = right_reading(result, len(RUN), 3)
+    reading[key] = wrong
+    if key == "n_explore" and wrong == 2:
+        reading["n_exploit"] = 6  # a plausible total, wrongly split
+    assert_rejected("q5_reading", {"result": result, "N_INITIAL": 3, "reading": reading}, phrase)
+
+
+def test_q5_compared_with_the_final_best_instead_of_the_best_before_fails():
+    result = fake_result(RUN)
+    points, values = np.ravel(result.x_iters), result.func_vals
+    final_best = points[np.argmin(values)]
+    exploring = [abs(points[i] - final_best) > 0.25 for i in range(3, len(points))]
+    reading = {"best_call": 6, "n_explore": int(sum(exploring)), "n_exploit": len(exploring) - int(sum(exploring)),
+               "converged": True}
+    assert reading != right_reading(result, len(RUN), 3)
+    assert_rejected("q5_reading", {"result": result, "N_INITIAL": 3, "reading": reading}, "n_explore and n_exploit")
+
+
+# --------------------------------------------------------------------------- the exercise as a whole
+
+
+def test_hints_hold_no_code():
+    for question in questions_for(NB).values():
+        hint = getattr(question, "hint", "")
+        assert not re.search(r"\w\(|[=\[\]`]|\w\.\w", hint), f"{question.id}: {hint}"
+
+
+def test_headings_state_the_points_of_the_question_modules_and_written_answers_have_rubrics():
+    questions = list(questions_for(NB).values())
+    notebook = nbformat.read(ROOT / "exercises" / f"{NB}.ipynb", as_version=4)
+    headings = [re.search(r"^## Question (\d+) \(([\d.]+) points", c.source, re.M) for c in notebook.cells
+                if c.cell_type == "markdown" and c.source.startswith("## Question")]
+    assert [(int(m[1]), float(m[2])) for m in headings] == [(i, float(q.points)) for i, q in enumerate(questions, 1)]
+    assert all(q.rubric for q in questions if not hasattr(q, "hint"))
