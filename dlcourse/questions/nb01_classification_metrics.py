@@ -1,12 +1,19 @@
-"""Questions of ``01_classification_metrics``."""
+"""Questions of ``01_classification_metrics``.
+
+Public cases are chosen so that the usual wrong answers fail them, not only the hidden
+ones: swapped arguments (false positives and false negatives differ), a zero denominator
+in each metric, a strict ``>`` threshold, a tie in precision, a class that only the
+predictions contain, labels that are not 0..k-1, and a tie for the majority class.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, WrittenQuestion
-
-A = np.array
+from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 
 def _binary_pairs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -15,21 +22,23 @@ def _binary_pairs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
         y_true = rng.integers(0, 2, size=n)
         y_pred = np.where(rng.random(n) < 0.7, y_true, 1 - y_true)
         cases.append(((y_true, y_pred), {}))
+    y_true = np.array([1, 1, 1, 0, 0, 0, 0])
+    cases.append(((y_true, rng.permutation(np.array([1, 0, 0, 1, 0, 0, 0]))), {}))  # few positives predicted
     cases.append(((np.zeros(6, dtype=int), np.zeros(6, dtype=int)), {}))  # no positives at all
     return cases
 
 
 def _counts(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     cases = [((int(tp), int(fp), int(fn)), {}) for tp, fp, fn in rng.integers(0, 50, size=(4, 3))]
-    return cases + [((0, 0, int(rng.integers(1, 9))), {}), ((0, 0, 0), {})]
+    return cases + [((0, 0, int(rng.integers(1, 9))), {}), ((0, int(rng.integers(1, 9)), 0), {}), ((0, 0, 0), {})]
 
 
 def _scores(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     cases = []
-    for n, min_recall in ((20, 0.5), (100, 0.9), (400, 0.75)):
+    for n, min_recall, decimals in ((20, 0.5, 3), (100, 0.9, 3), (400, 0.75, 3), (60, 0.3, 1)):
         y_true = rng.integers(0, 2, size=n)
         y_true[:2] = [0, 1]  # both classes present
-        scores = np.round(np.clip(0.3 * y_true + rng.random(n) * 0.7, 0, 1), 3)
+        scores = np.round(np.clip(0.3 * y_true + rng.random(n) * 0.7, 0, 1), decimals)  # 1 decimal: many ties
         cases.append(((y_true, scores, min_recall), {}))
     return cases
 
@@ -40,65 +49,172 @@ def _multiclass(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
         y_true = rng.integers(0, k, size=n)
         y_pred = np.where(rng.random(n) < 0.6, y_true, rng.integers(0, k, size=n))
         cases.append(((y_true, y_pred), {}))
+    labels = np.sort(rng.choice(np.arange(1, 20), size=3, replace=False))  # not 0..k-1
+    y_true = rng.choice(labels[:2], size=30)  # the third label only among the predictions
+    y_pred = np.where(rng.random(30) < 0.7, y_true, rng.choice(labels, size=30))
+    cases.append(((y_true, y_pred), {}))
     return cases
 
 
 def _majority(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    return [((rng.choice(3, size=n, p=[0.6, 0.3, 0.1]), rng.choice(3, size=m, p=[0.5, 0.3, 0.2])), {})
-            for n, m in ((10, 5), (200, 80), (1000, 999))]
+    cases = [((rng.choice(3, size=n, p=[0.6, 0.3, 0.1]), rng.choice(3, size=m, p=[0.5, 0.3, 0.2])), {})
+             for n, m in ((10, 5), (200, 80), (1000, 999))]
+    low, high, other = rng.choice(np.arange(0, 9), size=3, replace=False)
+    low, high = min(low, high), max(low, high)
+    # low and high both 5 times, high seen first: a tie that "first seen" or "largest" breaks wrongly
+    tied = np.r_[[high], rng.permutation(np.r_[np.full(4, high), np.full(5, low), np.full(2, other)])]
+    cases.append(((tied, rng.choice([low, high, other], size=12)), {}))
+    return cases
+
+
+# --------------------------------------------------------------------------- q6: a threshold from a table
+
+REQUIRED_RECALL = 0.6
+TABLE_COLUMNS = ("threshold", "precision", "recall")
+
+
+def _table_rows(table: Any) -> list[dict]:
+    """The rows of a DataFrame (or a list of dicts) as plain dicts of floats."""
+    if hasattr(table, "to_dict"):
+        rows = table.to_dict("records")
+    elif isinstance(table, (list, tuple)):
+        rows = list(table)
+    else:
+        raise TypeError(f"expected a DataFrame, found a {type(table).__name__}")
+    missing = [c for c in TABLE_COLUMNS if not rows or c not in rows[0]]
+    if missing:
+        raise KeyError(f"`val_table` needs the columns {', '.join(TABLE_COLUMNS)}; missing: {', '.join(missing)}")
+    return [{c: float(row[c]) for c in TABLE_COLUMNS} for row in rows]
+
+
+def _threshold_from_table(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    if "val_table" not in namespace:
+        return "no `val_table` found: build the table of thresholds in the same cell"
+    try:
+        rows = _table_rows(namespace["val_table"])
+    except (TypeError, KeyError) as problem:
+        return str(problem).strip("'\"")
+    y_val = np.asarray(namespace["y_val"])
+    scores = np.asarray(namespace["val_scores"], dtype=float)
+    candidates = np.asarray(namespace["candidate_thresholds"], dtype=float)
+    if len(y_val) != len(scores):
+        return "`y_val` and `val_scores` no longer have the same length: run the set-up cell again"
+    if sorted(round(r["threshold"], 9) for r in rows) != sorted(round(float(t), 9) for t in candidates):
+        return "`val_table` must have one row for each of the `candidate_thresholds`, and no other rows"
+    positives = y_val == 1
+    for row in rows:
+        flagged = scores >= row["threshold"]
+        tp = np.sum(flagged & positives)
+        precision = tp / np.sum(flagged) if np.sum(flagged) else 0.0
+        recall = tp / np.sum(positives)
+        if not (np.isclose(row["precision"], precision, atol=1e-6) and np.isclose(row["recall"], recall, atol=1e-6)):
+            return (f"the row for threshold {row['threshold']:g} does not hold the precision and recall of the "
+                    "validation scores (use the validation set, and count a score equal to the threshold as positive)")
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        return f"expected one of the candidate thresholds (a number), found a {type(value).__name__}"
+    chosen = [r for r in rows if np.isclose(r["threshold"], float(value))]
+    if not chosen:
+        return f"{float(value):g} is not a threshold of your table"
+    if chosen[0]["recall"] < REQUIRED_RECALL:
+        return f"at {float(value):g} your table's recall is {chosen[0]['recall']:.3f}, below the required {REQUIRED_RECALL}"
+    meeting = [r for r in rows if r["recall"] >= REQUIRED_RECALL]
+    best_precision = max(r["precision"] for r in meeting)
+    if chosen[0]["precision"] < best_precision - 1e-12:
+        return (f"another threshold in your table also reaches recall {REQUIRED_RECALL} and has a higher precision "
+                f"than {chosen[0]['precision']:.3f}")
+    if any(r["threshold"] > float(value) + 1e-12 and r["precision"] >= best_precision - 1e-12 for r in meeting):
+        return "a higher threshold in your table ties on precision and also meets the recall requirement: take the highest"
+    return None
 
 
 QUESTIONS = [
     FunctionQuestion(
         id="q1_confusion_counts", points=2, function="confusion_counts",
         public=[
-            Case((A([1, 0, 1, 1, 0]), A([1, 1, 0, 1, 0])), {"tp": 2, "fp": 1, "fn": 1, "tn": 1}),
-            Case((A([0, 0, 0]), A([0, 0, 0])), {"tp": 0, "fp": 0, "fn": 0, "tn": 3}),
+            Case((np.array([1, 0, 1, 1, 0]), np.array([1, 1, 0, 1, 0])), {"tp": 2, "fp": 1, "fn": 1, "tn": 1}),
+            Case((np.array([1, 1, 1, 0, 0, 0]), np.array([1, 0, 0, 1, 0, 0])), {"tp": 1, "fp": 1, "fn": 2, "tn": 2}),
+            Case((np.array([0, 0, 0]), np.array([0, 0, 0])), {"tp": 0, "fp": 0, "fn": 0, "tn": 3}),
         ],
         hidden=_binary_pairs,
-        hint="return a dict with the keys 'tp', 'fp', 'fn', 'tn'; a true positive is a 1 predicted as 1.",
+        hint="think about which argument holds the truth and which the prediction: a false positive is predicted "
+             "positive but truly negative, a false negative the reverse.",
     ),
     FunctionQuestion(
         id="q2_precision_recall_f1", points=2, function="precision_recall_f1",
         public=[
             Case((8, 2, 2), (0.8, 0.8, 0.8)),
             Case((3, 1, 6), (0.75, 3 / 9, 2 * 0.75 * (3 / 9) / (0.75 + 3 / 9))),
-            Case((0, 0, 5), (0.0, 0.0, 0.0)),
+            Case((0, 0, 5), (0.0, 0.0, 0.0)),  # nothing predicted positive: precision undefined
+            Case((0, 4, 0), (0.0, 0.0, 0.0)),  # no positives at all: recall undefined
         ],
         hidden=_counts,
-        hint="precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = their harmonic mean; return 0.0 where a denominator is 0.",
+        hint="think about what each metric divides by, and what happens when that is zero (each of the three can "
+             "be undefined on its own); F1 is a harmonic mean, not an ordinary one; the results are fractions.",
     ),
     FunctionQuestion(
         id="q3_threshold_for_recall", points=3, function="threshold_for_recall",
         public=[
-            Case((A([0, 0, 1, 1, 0, 1]), A([0.1, 0.4, 0.35, 0.8, 0.2, 0.9]), 0.6), 0.8),
-            Case((A([0, 0, 1, 1, 0, 1]), A([0.1, 0.4, 0.35, 0.8, 0.2, 0.9]), 1.0), 0.35),
-            Case((A([1, 0, 1, 0]), A([0.9, 0.9, 0.5, 0.1]), 0.5), 0.5),  # 0.9 reaches recall 0.5 but with precision 0.5 only
+            Case((np.array([0, 0, 1, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9]), 0.6), 0.8),
+            Case((np.array([0, 0, 1, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9]), 1.0), 0.35),
+            Case((np.array([1, 0, 1, 0]), np.array([0.9, 0.9, 0.5, 0.1]), 0.5), 0.5),  # 0.9 reaches recall 0.5 but with precision 0.5 only
+            Case((np.array([1, 1, 0, 1, 1]), np.array([0.9, 0.8, 0.7, 0.6, 0.5]), 0.25), 0.9),  # 0.9 and 0.8 tie on precision 1
         ],
         hidden=_scores,
-        hint="try every distinct score as the threshold (predict 1 when score >= threshold); keep those whose recall "
-             "is at least min_recall; of those, return the one with the best precision (the highest threshold on a tie).",
+        hint="think about which thresholds are worth trying, whether a score equal to the threshold counts as "
+             "positive, and what 'at least' means for the recall; among the thresholds that qualify, precision "
+             "decides, and a tie goes to the higher threshold.",
     ),
     FunctionQuestion(
         id="q4_macro_f1", points=2, function="macro_f1",
         public=[
-            Case((A([0, 0, 1, 1, 2, 2]), A([0, 0, 1, 1, 2, 2])), 1.0),
-            Case((A([0, 0, 0, 0, 1, 2]), A([0, 0, 0, 0, 0, 0])), 0.8 / 3),  # class 0: P=4/6, R=1, F1=0.8; 1, 2: F1=0
-            Case((A([0, 1, 2, 0]), A([0, 2, 1, 0])), 1 / 3),
+            Case((np.array([0, 0, 1, 1, 2, 2]), np.array([0, 0, 1, 1, 2, 2])), 1.0),
+            Case((np.array([0, 0, 0, 0, 1, 2]), np.array([0, 0, 0, 0, 0, 0])), 0.8 / 3),  # class 0: P=4/6, R=1, F1=0.8; 1, 2: F1=0
+            Case((np.array([0, 1, 2, 0]), np.array([0, 2, 1, 0])), 1 / 3),
+            Case((np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1])), (2 / 3 + 1 + 0) / 3),  # class 2 only predicted
+            Case((np.array([3, 3, 7, 7, 7]), np.array([3, 7, 7, 7, 3])), (0.5 + 2 / 3) / 2),  # labels 3 and 7 only
         ],
         hidden=_multiclass,
-        hint="compute F1 for each class that occurs in y_true or y_pred (that class as 'positive', all others 'negative'), "
-             "then take the plain mean; a class with no predicted and no true examples cannot occur.",
+        hint="think about which classes take part: those seen in the truth or in the predictions, whatever their "
+             "labels are; then every class counts the same, however many examples it has.",
     ),
     FunctionQuestion(
         id="q5_majority_accuracy", points=1, function="majority_accuracy",
         public=[
-            Case((A([0, 0, 1]), A([0, 1, 1, 1])), 0.25),
-            Case((A([2, 2, 1, 2]), A([2, 2])), 1.0),
+            Case((np.array([0, 0, 1]), np.array([0, 1, 1, 1])), 0.25),
+            Case((np.array([2, 2, 1, 2]), np.array([2, 2])), 1.0),
+            Case((np.array([1, 1, 0, 0, 2]), np.array([0, 1, 1])), 1 / 3),  # 0 and 1 tie: the smaller label, 0
         ],
         hidden=_majority,
-        hint="find the most frequent class in y_train (the smallest label on a tie) and measure how often y_test equals it.",
+        hint="think about which data the lazy model is allowed to learn from (the training labels only), and how "
+             "a tie between two equally frequent classes is broken (the smaller label).",
     ),
-    WrittenQuestion(id="q6_averaging", points=2),
-    WrittenQuestion(id="q7_cost_of_errors", points=2),
+    ValueQuestion(
+        id="q6_threshold_from_table", points=2, variable="chosen_threshold", validate=_threshold_from_table,
+        hint="think about which split a choice is made on, and read your own table: first keep the rows that meet "
+             "the recall requirement, then compare their precision.",
+    ),
+    WrittenQuestion(
+        id="q7_roc_auc_or_ap", points=2,
+        rubric="Full marks: (1) quotes the printed validation numbers: ROC-AUC around 0.8, average precision far "
+               "lower (around 0.35), prevalence about 0.05, and the low precision at the chosen threshold; "
+               "(2) reports average precision (with the prevalence as its chance level) and/or precision and recall "
+               "at the operating threshold, not ROC-AUC alone; (3) explains why: ROC-AUC uses rates within each class "
+               "(false positive rate among the many negatives) and does not change with prevalence, so it hides that "
+               "most alarms are false; AP's chance level is the prevalence, ROC-AUC's is 0.5. One point for a correct "
+               "choice with a partial reason; none for 'ROC-AUC because it is higher'.",
+    ),
+    WrittenQuestion(
+        id="q8_averaging", points=2,
+        rubric="Full marks: macro F1 decides (every class weighs the same; the rare classes are the costly ones); "
+               "weighted F1 is dominated by the 85 % routine class; the gap means some rare classes have poor F1; "
+               "next look at per-class precision/recall (classification report) and the normalised confusion "
+               "matrix, above all recall of resuscitation and emergency. One point for the right average without "
+               "reading the gap or a next step.",
+    ),
+    WrittenQuestion(
+        id="q9_cost_of_errors", points=2,
+        rubric="One point each: (a) precision, because a false positive hides a real e-mail nobody will see, "
+               "while a missed spam costs little; (b) recall, because a missed case leaves a serious disease "
+               "untreated while a false alarm is cleared by the accurate second test.",
+    ),
 ]

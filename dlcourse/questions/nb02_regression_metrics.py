@@ -1,4 +1,11 @@
-"""Questions of ``02_regression_metrics``."""
+"""Questions of ``02_regression_metrics``.
+
+Public cases are chosen so that the usual wrong answers fail them, not only the hidden
+ones: R² with the mean of the predictions instead of the truth, swapped arguments, a
+constant target (scikit-learn's convention), and signed instead of absolute residuals.
+The value questions recompute what they check from the data, and never print the
+expected number.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,9 @@ import numpy as np
 
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
-A = np.array
+SPLIT_SEED, TEST_SIZE = 42, 0.25  # the exercise's train/test split of the diabetes data
+VALIDATION_SIZE = 83  # patients in the exercise's validation split (a quarter of the 331 training patients)
+BASELINE = "training mean"
 
 
 def _pairs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -20,6 +29,11 @@ def _pairs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     return cases
 
 
+def _pairs_and_constants(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    constant = np.full(int(rng.integers(2, 9)), float(rng.integers(1, 100)))
+    return _pairs(rng) + [((constant, constant.copy()), {}), ((constant, constant + rng.normal(0, 5, size=len(constant))), {})]
+
+
 def _worst(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     cases = []
     for n, k in ((5, 1), (60, 5), (300, 20)):
@@ -28,17 +42,78 @@ def _worst(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     return cases
 
 
-def _baseline_r2(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    from sklearn.metrics import r2_score
+def _r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
+    return float(1 - np.sum((y_true - y_pred) ** 2) / ss_tot)
 
-    y_train, y_test = np.asarray(namespace["y_train"]), np.asarray(namespace["y_test"])
-    expected = r2_score(y_test, np.full(len(y_test), y_train.mean()))
-    if not isinstance(value, (int, float, np.floating)):
+
+def _baseline_r2(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    """Checked against the exercise's own split, rebuilt here (a student's re-split cannot move it)."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
         return f"expected a number, found a {type(value).__name__}"
-    if np.isclose(value, 0.0) and not np.isclose(expected, 0.0):
-        return "found exactly 0: that is R² of the *test* mean on the test set; predict the *training* mean"
-    if not np.isclose(value, expected, rtol=1e-6, atol=1e-9):
-        return f"expected about {expected:.4f}, found {float(value):.4f}"
+    value = float(value)
+    if not np.isfinite(value):
+        return (f"found {value}: R² divides by the spread of the *true* values, and a constant has none "
+                "(are the true values and the predictions swapped?)")
+    _, y = load_diabetes(return_X_y=True)
+    y_train, y_test = train_test_split(y, test_size=TEST_SIZE, random_state=SPLIT_SEED)
+    expected = _r2(y_test, np.full(len(y_test), y_train.mean()))
+    if np.isclose(value, expected, rtol=1e-6, atol=1e-9):
+        return None
+    if np.isclose(value, 0.0, atol=1e-9):
+        return ("found 0: a mean scores exactly 0 on the very targets it was computed from (or where it stands in "
+                "for the true values); the baseline learns its mean from the training targets and is scored on the "
+                "test targets")
+    if np.isclose(value, _r2(y_test, np.full(len(y_test), y.mean())), rtol=1e-6):
+        return "your baseline knows the test targets: its mean must come from the training targets only"
+    if np.isclose(value, _r2(y_train, np.full(len(y_train), y_test.mean())), rtol=1e-6):
+        return "this is scored on the training targets; the baseline is scored on the test set"
+    return "this is not the R² that the training-mean prediction gets on the test targets"
+
+
+def _table_value(table: Any, row: str, column: str) -> float:
+    return float(table.loc[row, column])
+
+
+def _choose_model(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    """The student's table must hold the validation metrics of each candidate; the choices must follow from it."""
+    for name in ("val_table", "no_better_than_baseline"):
+        if name not in namespace:
+            return f"no `{name}` found: compute it in the same cell"
+    table, y_val, predictions = namespace["val_table"], np.asarray(namespace["y_val"], dtype=float), namespace["val_predictions"]
+    if len(y_val) != VALIDATION_SIZE or any(len(np.ravel(p)) != len(y_val) for p in predictions.values()):
+        return "`y_val` or `val_predictions` is not the validation split of the set-up cell any more: run it again"
+    if not hasattr(table, "loc") or not hasattr(table, "columns"):
+        return f"`val_table` should be a pandas DataFrame, found a {type(table).__name__}"
+    missing = [c for c in ("MAE", "RMSE", "R2") if c not in table.columns]
+    if missing or set(map(str, table.index)) != set(predictions):
+        return ("`val_table` needs one row per candidate, named as in `val_predictions`, and the columns MAE, RMSE "
+                "and R2")
+    for model, predicted in predictions.items():
+        errors = y_val - np.ravel(predicted).astype(float)
+        truth = {"MAE": np.mean(np.abs(errors)), "RMSE": np.sqrt(np.mean(errors ** 2)), "R2": _r2(y_val, predicted)}
+        for column, right in truth.items():
+            if not np.isclose(_table_value(table, model, column), right, rtol=1e-6, atol=1e-9):
+                return (f"the {column} of '{model}' in your table is not its {column} on the validation set "
+                        "(which split is meant for choosing?)")
+    rmse = {model: _table_value(table, model, "RMSE") for model in predictions}
+    if value not in rmse:
+        return f"`chosen_model` should be one of the names in `val_predictions`, found {value!r}"
+    if rmse[value] > min(rmse.values()) + 1e-12:
+        return f"another candidate has a lower validation RMSE than '{value}' in your table"
+    claimed = namespace["no_better_than_baseline"]
+    if isinstance(claimed, str) or not hasattr(claimed, "__iter__"):
+        return "`no_better_than_baseline` should be a list of names (empty if every model beats the baseline)"
+    claimed = set(claimed) - {BASELINE}  # the baseline is no better than itself: naming it is harmless
+    losers = {m for m in rmse if m != BASELINE and rmse[m] >= rmse[BASELINE]}
+    if claimed - losers:
+        return "`no_better_than_baseline` names a model whose validation RMSE is lower than the training mean's"
+    if losers - claimed:
+        return "`no_better_than_baseline` misses a model whose validation RMSE is not lower than the training mean's"
     return None
 
 
@@ -46,40 +121,59 @@ QUESTIONS = [
     FunctionQuestion(
         id="q1_mae_mse", points=2, function="mae_mse",
         public=[
-            Case((A([1.0, 2.0, 3.0]), A([1.0, 2.0, 3.0])), (0.0, 0.0)),
-            Case((A([0.0, 0.0, 0.0, 0.0]), A([1.0, -1.0, 2.0, 0.0])), (1.0, 1.5)),
+            Case((np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), (0.0, 0.0)),
+            Case((np.array([0.0, 0.0, 0.0, 0.0]), np.array([1.0, -1.0, 2.0, 0.0])), (1.0, 1.5)),
         ],
         hidden=_pairs,
-        hint="MAE is the mean of |y_true - y_pred|, MSE the mean of (y_true - y_pred)**2; return them as a tuple (mae, mse).",
+        hint="think about the order in which you take the absolute value (or the square) and the mean: errors of "
+             "opposite signs must not cancel; return the pair in the order asked.",
     ),
     FunctionQuestion(
         id="q2_rmse", points=1, function="rmse",
-        public=[Case((A([0.0, 0.0]), A([3.0, 4.0])), np.sqrt(12.5)), Case((A([5.0]), A([2.0])), 3.0)],
+        public=[Case((np.array([0.0, 0.0]), np.array([3.0, 4.0])), np.sqrt(12.5)), Case((np.array([5.0]), np.array([2.0])), 3.0)],
         hidden=_pairs,
-        hint="RMSE is the square root of the MSE: it is in the units of the target.",
+        hint="think about the units: the root of the mean squared error brings it back to the target's units; "
+             "the mean is taken before the root, over all the examples.",
     ),
     FunctionQuestion(
         id="q3_r2", points=2, function="r2",
         public=[
-            Case((A([1.0, 2.0, 3.0]), A([1.0, 2.0, 3.0])), 1.0),
-            Case((A([1.0, 2.0, 3.0]), A([2.0, 2.0, 2.0])), 0.0),
-            Case((A([1.0, 2.0, 3.0]), A([3.0, 2.0, 1.0])), -3.0),
+            Case((np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), 1.0),
+            Case((np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])), 0.0),
+            Case((np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0])), -3.0),
+            Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 4.0, 6.0])), 1 - 6 / 5),  # means differ
+            Case((np.array([5.0, 5.0, 5.0]), np.array([5.0, 5.0, 5.0])), 1.0),  # constant target, perfect
+            Case((np.array([5.0, 5.0, 5.0]), np.array([4.0, 5.0, 6.0])), 0.0),  # constant target, not perfect
         ],
-        hidden=_pairs,
-        hint="R² = 1 - SS_res / SS_tot, with SS_res = sum((y_true - y_pred)**2) and SS_tot = sum((y_true - mean(y_true))**2).",
+        hidden=_pairs_and_constants,
+        hint="think about what R² compares the model with: the mean of the true values, not of the predictions; "
+             "and about the case where the true values do not vary, as the lesson showed for scikit-learn.",
     ),
     ValueQuestion(
         id="q4_baseline_r2", points=2, variable="baseline_test_r2", validate=_baseline_r2,
-        hint="the baseline predicts the mean of y_train for every test example; score it on y_test with R².",
+        hint="think about what the baseline may know when it is built (only the training targets) and where it "
+             "is scored (the test targets), and which argument of R² holds the truth.",
     ),
     FunctionQuestion(
         id="q5_worst_residuals", points=2, function="worst_residuals",
         public=[
-            Case((A([1.0, 2.0, 3.0, 4.0]), A([1.5, 2.0, 0.0, 5.0]), 2), A([2, 3])),
-            Case((A([0.0, 0.0, 0.0]), A([-4.0, 1.0, 2.0]), 1), A([0])),
+            Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.0, 5.0]), 2), np.array([2, 3])),
+            Case((np.array([0.0, 0.0, 0.0]), np.array([-4.0, 1.0, 2.0]), 1), np.array([0])),
         ],
         hidden=_worst,
-        hint="return a NumPy array of the k indices with the largest |y_true - y_pred|, largest first.",
+        hint="think about the size of an error whatever its sign, about returning positions rather than the "
+             "errors themselves, and about the order: the largest first, exactly k of them.",
     ),
-    WrittenQuestion(id="q6_mae_or_rmse", points=2),
+    ValueQuestion(
+        id="q6_choose_a_model", points=2, variable="chosen_model", validate=_choose_model,
+        hint="think about which split a choice is made on; then read your own table: the lowest RMSE wins, and a "
+             "model that does not get below the training mean's RMSE has learned nothing useful.",
+    ),
+    WrittenQuestion(
+        id="q7_mae_or_rmse", points=2,
+        rubric="Full marks: RMSE decides, because large errors (big underestimates) are disproportionately costly "
+               "and RMSE weighs them more; pick B (slightly worse MAE, far better RMSE); for A, RMSE more than twice "
+               "its MAE means uneven errors: mostly small with some very large misses. One point for RMSE and B "
+               "without reading A's gap. (A bonus remark: an asymmetric loss that punishes underestimates.)",
+    ),
 ]

@@ -1,0 +1,246 @@
+"""Exercise 01: plausible wrong answers fail in ``check`` and in ``dlcourse grade``, the solution passes both.
+
+Each wrong answer is one a student could well write (swapped arguments, a missing zero
+division, a strict threshold, the wrong classes or the wrong tie-break, a table built on
+the test set...). Both paths must reject it, and the message must say what is wrong
+(a distinctive phrase) without giving the code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from dlcourse.checking import PASS, FunctionQuestion, ValueQuestion, questions_for
+from tests.judging import by_check, by_grader, solution_namespace
+
+NB = "01_classification_metrics"
+ROOT = Path(__file__).resolve().parents[1]
+
+COUNTS = '''
+def confusion_counts(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return {"tp": int(np.sum((y_pred == 1) & (y_true == 1))), "fp": int(np.sum((y_pred == 1) & (y_true == 0))),
+            "fn": int(np.sum((y_pred == 0) & (y_true == 1))), "tn": int(np.sum((y_pred == 0) & (y_true == 0)))}
+'''
+
+THRESHOLD = '''
+def threshold_for_recall(y_true, scores, min_recall):
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    best, best_precision = None, -1.0
+    for t in ORDER(np.unique(scores)):
+        predicted = scores COMPARE t
+        tp = np.sum(predicted & (y_true == 1))
+        recall = tp / np.sum(y_true == 1)
+        precision = tp / np.sum(predicted) if np.sum(predicted) else 0.0
+        if recall RECALL min_recall and precision > best_precision:
+            best, best_precision = float(t), precision
+    return best
+'''
+
+
+def threshold(order="lambda a: a[::-1]", compare=">=", recall=">="):
+    return (THRESHOLD.replace("ORDER", f"({order})").replace("COMPARE", compare).replace("RECALL", recall))
+
+
+MACRO = '''
+def macro_f1(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    scores, weights = [], []
+    for c in CLASSES:
+        tp = np.sum((y_true == c) & (y_pred == c))
+        fp = np.sum((y_true != c) & (y_pred == c))
+        fn = np.sum((y_true == c) & (y_pred != c))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+        weights.append(np.sum(y_true == c))
+    return float(AVERAGE)
+'''
+
+
+def macro(classes="np.union1d(y_true, y_pred)", average="np.mean(scores)"):
+    return MACRO.replace("CLASSES", classes).replace("AVERAGE", average)
+
+
+# (question, what the student did) -> (code, a phrase the message must contain)
+WRONG = {
+    ("q1_confusion_counts", "truth and prediction swapped"): (
+        COUNTS.replace("y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)",
+                       "y_true, y_pred = np.asarray(y_pred), np.asarray(y_true)"), "key 'fp'"),
+    ("q1_confusion_counts", "tp counts every agreement"): (
+        COUNTS.replace('"tp": int(np.sum((y_pred == 1) & (y_true == 1)))', '"tp": int(np.sum(y_pred == y_true))'), "key 'tp'"),
+    ("q2_precision_recall_f1", "no zero division for recall"): ('''
+def precision_recall_f1(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+''', "ZeroDivisionError"),
+    ("q2_precision_recall_f1", "F1 as the arithmetic mean"): ('''
+def precision_recall_f1(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, (precision + recall) / 2
+''', "item 2"),
+    ("q2_precision_recall_f1", "integer division"): ('''
+def precision_recall_f1(tp, fp, fn):
+    precision = tp // (tp + fp) if tp + fp else 0.0
+    recall = tp // (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall // (precision + recall) if precision + recall else 0.0
+    return float(precision), float(recall), float(f1)
+''', "item 0: expected 0.8, found 0.0"),
+    ("q3_threshold_for_recall", "a strict threshold"): (threshold(compare=">"), "expected 0.8"),
+    ("q3_threshold_for_recall", "the lowest threshold on a tie"): (threshold(order="lambda a: a"), "expected 0.9, found 0.8"),
+    ("q3_threshold_for_recall", "recall must exceed the target"): (threshold(recall=">"), "1.0): expected a number, found None"),
+    ("q3_threshold_for_recall", "the highest threshold that reaches the recall"): ('''
+def threshold_for_recall(y_true, scores, min_recall):
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    for t in np.unique(scores)[::-1]:
+        if np.sum((scores >= t) & (y_true == 1)) / np.sum(y_true == 1) >= min_recall:
+            return float(t)
+''', "expected 0.5, found 0.9"),
+    ("q4_macro_f1", "only the classes of y_true"): (macro(classes="np.unique(y_true)"), "expected 0.555556, found 0.833333"),
+    ("q4_macro_f1", "classes 0 to the largest label"): (macro(classes="range(max(y_true.max(), y_pred.max()) + 1)"),
+                                                     "expected 0.583333"),
+    ("q4_macro_f1", "weighted by support"): (macro(average="np.average(scores, weights=weights)"), "expected 0.266667"),
+    ("q4_macro_f1", "micro average (accuracy)"): (macro(average="np.mean(y_true == y_pred)"), "expected 0.266667"),
+    ("q5_majority_accuracy", "the first-seen class on a tie"): ('''
+from collections import Counter
+def majority_accuracy(y_train, y_test):
+    majority = Counter(np.asarray(y_train).tolist()).most_common(1)[0][0]
+    return float(np.mean(np.asarray(y_test) == majority))
+''', "expected 0.333333, found 0.666667"),
+    ("q5_majority_accuracy", "the majority of the test labels"): ('''
+def majority_accuracy(y_train, y_test):
+    values, counts = np.unique(y_test, return_counts=True)
+    return float(np.mean(np.asarray(y_test) == values[np.argmax(counts)]))
+''', "expected 0.25, found 0.75"),
+    ("q5_majority_accuracy", "integer division"): ('''
+def majority_accuracy(y_train, y_test):
+    values, counts = np.unique(y_train, return_counts=True)
+    return np.sum(np.asarray(y_test) == values[np.argmax(counts)]) // len(y_test)
+''', "expected 0.25, found"),
+}
+
+
+@pytest.mark.parametrize("qid, mistake", list(WRONG), ids=[f"{q}:{m}" for q, m in WRONG])
+def test_a_wrong_function_fails_in_check_and_grader(qid, mistake):
+    code, phrase = WRONG[(qid, mistake)]
+    namespace = {"np": np}
+    exec(code, namespace)
+    checked = by_check(NB, qid, namespace)
+    status, message = by_grader(NB, qid, namespace)
+    assert checked.status != PASS, checked.message
+    assert status != PASS, message
+    assert phrase in checked.message, checked.message
+    assert phrase in message, message
+
+
+def test_the_solution_passes_every_function_question_in_check_and_grader():
+    namespace = solution_namespace(NB)
+    for question in questions_for(NB).values():
+        if isinstance(question, FunctionQuestion):
+            assert by_check(NB, question.id, namespace).status == PASS, question.id
+            assert by_grader(NB, question.id, namespace) == (PASS, by_grader(NB, question.id, namespace)[1]), question.id
+            assert by_grader(NB, question.id, namespace)[0] == PASS
+
+
+# --------------------------------------------------------------------------- q6: the student's own table
+
+
+def _solution_cell(marker: str) -> str:
+    cells = nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.cell_type == "code" and marker in c.source)
+
+
+@pytest.fixture(scope="module")
+def screening() -> dict:
+    """The namespace after the exercise's screening-data cell and the solution's answer to q6."""
+    namespace = solution_namespace(NB, {"SEED": 42})
+    exec(_solution_cell("candidate_thresholds = "), namespace)
+    exec(_solution_cell("# EXERCISE q6_threshold_from_table"), namespace)
+    return namespace
+
+
+def _table(namespace: dict, y, scores):
+    import pandas as pd
+
+    rows = []
+    for t in namespace["candidate_thresholds"]:
+        flagged = scores >= t
+        tp = np.sum(flagged & (y == 1))
+        rows.append({"threshold": t, "precision": tp / flagged.sum() if flagged.sum() else 0.0, "recall": tp / np.sum(y == 1)})
+    return pd.DataFrame(rows)
+
+
+def _best(table, required=0.6):
+    meeting = table[table["recall"] >= required]
+    return float(meeting[meeting["precision"] == meeting["precision"].max()]["threshold"].max())
+
+
+def test_q6_the_solution_passes_and_chooses_from_the_validation_table(screening):
+    assert by_check(NB, "q6_threshold_from_table", screening).status == PASS
+    assert by_grader(NB, "q6_threshold_from_table", screening)[0] == PASS
+    assert screening["chosen_threshold"] == _best(_table(screening, screening["y_val"], screening["val_scores"]))
+
+
+def _q6_wrong(screening: dict, **changes) -> dict:
+    namespace = dict(screening)
+    namespace.update(changes)
+    return namespace
+
+
+@pytest.mark.parametrize("mistake", ["table on the test set", "the lowest threshold (most recall)",
+                                     "a threshold below the recall target", "the best F1 instead", "no table"])
+def test_q6_a_wrong_table_or_decision_fails_in_check_and_grader(screening, mistake):
+    val_table = screening["val_table"]
+    if mistake == "table on the test set":
+        table = _table(screening, screening["y_test"], screening["test_scores"])
+        namespace, phrase = _q6_wrong(screening, val_table=table, chosen_threshold=_best(table)), "validation scores"
+        assert _best(table) != screening["chosen_threshold"]  # the test set would lead to another choice
+    elif mistake == "the lowest threshold (most recall)":
+        namespace, phrase = _q6_wrong(screening, chosen_threshold=float(val_table["threshold"].min())), "higher precision"
+    elif mistake == "a threshold below the recall target":
+        below = float(val_table[val_table["recall"] < 0.6]["threshold"].min())
+        namespace, phrase = _q6_wrong(screening, chosen_threshold=below), "below the required 0.6"
+    elif mistake == "the best F1 instead":
+        f1 = 2 * val_table["precision"] * val_table["recall"] / (val_table["precision"] + val_table["recall"])
+        by_f1 = float(val_table["threshold"][f1.idxmax()])
+        assert by_f1 != screening["chosen_threshold"]
+        namespace, phrase = _q6_wrong(screening, chosen_threshold=by_f1), "below the required 0.6"
+    else:
+        namespace = {k: v for k, v in screening.items() if k != "val_table"}
+        phrase = "no `val_table` found"
+    checked = by_check(NB, "q6_threshold_from_table", namespace)
+    status, message = by_grader(NB, "q6_threshold_from_table", namespace)
+    assert checked.status != PASS and status != PASS
+    assert phrase in checked.message and phrase in message, (checked.message, message)
+
+
+# --------------------------------------------------------------------------- hints and headings
+
+CODE_IN_TEXT = re.compile(r"\w\(|=|\*\*|//|`|\bnp\.|\bsklearn\b|\[")
+
+
+def test_hints_hold_no_code():
+    for question in questions_for(NB).values():
+        if isinstance(question, (FunctionQuestion, ValueQuestion)):
+            assert question.hint, question.id
+            assert not CODE_IN_TEXT.search(question.hint), (question.id, question.hint)
+            assert question.hint.startswith("think about"), question.id
+
+
+def test_headings_give_each_question_its_points():
+    text = "\n".join(c.source for c in nbformat.read(ROOT / "exercises" / f"{NB}.ipynb", as_version=4).cells
+                     if c.cell_type == "markdown")
+    found = [float(p) for p in re.findall(r"^## Question \d+ \((\d+(?:\.\d+)?) points?", text, flags=re.M)]
+    assert found == [q.points for q in questions_for(NB).values()]
+
+
+def test_written_questions_carry_a_rubric():
+    from dlcourse.checking import WrittenQuestion
+
+    assert all(q.rubric for q in questions_for(NB).values() if isinstance(q, WrittenQuestion))

@@ -1,0 +1,252 @@
+"""Exercise 02: plausible wrong answers fail in ``check`` and in ``dlcourse grade``, the solution passes both.
+
+Each wrong answer is one a student could well write (the mean of the error before its
+absolute value, R² around the predictions' mean, no rule for a constant target, signed
+residuals, a baseline that knows the test set, a model table built on the test set...).
+Both paths must reject it, and the message must say what is wrong without giving the code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from dlcourse.checking import PASS, FunctionQuestion, ValueQuestion, WrittenQuestion, questions_for
+from tests.judging import by_check, by_grader, solution_namespace
+
+NB = "02_regression_metrics"
+ROOT = Path(__file__).resolve().parents[1]
+
+R2 = '''
+def r2(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    ss_res = np.sum((y_true - y_pred) ** 2)
+    ss_tot = np.sum((y_true - CENTRE) ** 2)
+    if ss_tot == 0 and CONSTANT_RULE:
+        return 1.0 if ss_res == 0 else 0.0
+    return float(1 - ss_res / ss_tot)
+'''
+
+WORST = '''
+def worst_residuals(y_true, y_pred, k):
+    errors = ERRORS
+    return RESULT
+'''
+
+# (question, what the student did) -> (code, a phrase the message must contain)
+WRONG = {
+    ("q1_mae_mse", "MSE as the square of the mean error"): ('''
+def mae_mse(y_true, y_pred):
+    e = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.mean(np.abs(e))), float(np.mean(e) ** 2)
+''', "item 1: expected 1.5, found 0.25"),
+    ("q1_mae_mse", "MAE as the absolute mean error"): ('''
+def mae_mse(y_true, y_pred):
+    e = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(abs(np.mean(e))), float(np.mean(e ** 2))
+''', "item 0: expected 1.0, found 0.5"),
+    ("q1_mae_mse", "the pair in the wrong order"): ('''
+def mae_mse(y_true, y_pred):
+    e = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.mean(e ** 2)), float(np.mean(np.abs(e)))
+''', "item 0: expected 1.0, found 1.5"),
+    ("q2_rmse", "the mean of the absolute errors"): ('''
+def rmse(y_true, y_pred):
+    return float(np.mean(np.sqrt((np.asarray(y_true) - np.asarray(y_pred)) ** 2)))
+''', "expected 3.53553, found 3.5"),
+    ("q2_rmse", "the root before the mean"): ('''
+def rmse(y_true, y_pred):
+    e = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.sqrt(np.sum(e ** 2)) / len(e))
+''', "expected 3.53553, found 2.5"),
+    ("q3_r2", "centred on the predictions' mean"): (R2.replace("CENTRE", "y_pred.mean()").replace("CONSTANT_RULE", "True"),
+                                                   "expected -0.2, found 0.0"),
+    ("q3_r2", "no rule for a constant target"): (R2.replace("CENTRE", "y_true.mean()").replace("CONSTANT_RULE", "False"),
+                                                 "found nan (a division by zero?)"),
+    ("q3_r2", "truth and prediction swapped"): (R2.replace("CENTRE", "y_true.mean()").replace("CONSTANT_RULE", "True")
+                                                .replace("y_true, y_pred = np.asarray(y_true", "y_pred, y_true = np.asarray(y_true"),
+                                                "expected -0.2, found 0.666667"),
+    ("q5_worst_residuals", "signed residuals"): (WORST.replace("ERRORS", "np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)")
+                                                 .replace("RESULT", "np.argsort(-errors, kind='stable')[:k]"), "entries differ"),
+    ("q5_worst_residuals", "the k largest, smallest first"): (WORST.replace("ERRORS", "np.abs(np.asarray(y_true) - np.asarray(y_pred))")
+                                                             .replace("RESULT", "np.argsort(errors)[-k:]"), "entries differ"),
+    ("q5_worst_residuals", "the errors instead of their positions"): (WORST.replace("ERRORS", "np.abs(np.asarray(y_true) - np.asarray(y_pred))")
+                                                                     .replace("RESULT", "np.sort(errors)[::-1][:k]"), "entries differ"),
+}
+
+
+@pytest.mark.parametrize("qid, mistake", list(WRONG), ids=[f"{q}:{m}" for q, m in WRONG])
+def test_a_wrong_function_fails_in_check_and_grader(qid, mistake):
+    code, phrase = WRONG[(qid, mistake)]
+    namespace = {"np": np}
+    exec(code, namespace)
+    checked = by_check(NB, qid, namespace)
+    status, message = by_grader(NB, qid, namespace)
+    assert checked.status != PASS, checked.message
+    assert status != PASS, message
+    assert phrase in checked.message, checked.message
+    assert phrase in message, message
+
+
+def test_the_solution_passes_every_function_question_in_check_and_grader():
+    namespace = solution_namespace(NB)
+    for question in questions_for(NB).values():
+        if isinstance(question, FunctionQuestion):
+            assert by_check(NB, question.id, namespace).status == PASS, question.id
+            assert by_grader(NB, question.id, namespace)[0] == PASS, question.id
+
+
+def test_r2_follows_scikit_learn_on_a_constant_target():
+    from sklearn.metrics import r2_score
+
+    r2 = solution_namespace(NB)["r2"]
+    for predicted in ([5.0, 5.0, 5.0], [4.0, 5.0, 6.0], [105.0, 105.0, 105.0]):
+        assert r2(np.full(3, 5.0), np.array(predicted)) == r2_score(np.full(3, 5.0), predicted)
+
+
+# --------------------------------------------------------------------------- the value questions
+
+
+def _solution_cell(marker: str) -> str:
+    cells = nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.cell_type == "code" and marker in c.source)
+
+
+@pytest.fixture(scope="module")
+def exercise_namespace() -> dict:
+    """The exercise's data (its split, its candidate models) and the solution's answers to q4 and q6."""
+    namespace = solution_namespace(NB, {"SEED": 42})
+    exec("from sklearn.datasets import load_diabetes\nfrom sklearn.model_selection import train_test_split\n"
+         "X, y = load_diabetes(return_X_y=True)\n"
+         "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=SEED)", namespace)
+    assert "train_test_split(X, y, test_size=0.25, random_state=SEED)" in _solution_cell("Checker(")  # the same split
+    exec(_solution_cell("# EXERCISE q4_baseline_r2"), namespace)
+    exec(_solution_cell("val_predictions, test_predictions = "), namespace)
+    exec(_solution_cell("# EXERCISE q6_choose_a_model"), namespace)
+    return namespace
+
+
+def _verdicts(qid: str, namespace: dict) -> tuple:
+    return by_check(NB, qid, namespace), by_grader(NB, qid, namespace)
+
+
+def test_the_solution_passes_both_value_questions(exercise_namespace):
+    for qid in ("q4_baseline_r2", "q6_choose_a_model"):
+        checked, (status, message) = _verdicts(qid, exercise_namespace)
+        assert checked.status == PASS and status == PASS, (checked.message, message)
+
+
+def _baseline_wrong(ns: dict, mistake: str) -> float:
+    r2 = ns["r2"]
+    y_train, y_test, y = ns["y_train"], ns["y_test"], ns["y"]
+    if mistake == "the test mean":
+        return r2(y_test, np.full(len(y_test), y_test.mean()))
+    if mistake == "the mean of all targets":
+        return r2(y_test, np.full(len(y_test), y.mean()))
+    if mistake == "arguments swapped (formula without the constant rule)":
+        constant = np.full(len(y_test), y_train.mean())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(1 - np.sum((constant - y_test) ** 2) / np.sum((constant - constant.mean()) ** 2))
+    if mistake == "arguments swapped (own r2)":
+        return r2(np.full(len(y_test), y_train.mean()), y_test)
+    if mistake == "a split of its own":
+        from sklearn.model_selection import train_test_split
+
+        y_tr, y_te = train_test_split(y, test_size=0.2, random_state=0)
+        return r2(y_te, np.full(len(y_te), y_tr.mean()))
+    raise ValueError(mistake)
+
+
+BASELINE_MISTAKES = {
+    "the test mean": "found 0",
+    "the mean of all targets": "knows the test targets",
+    "arguments swapped (formula without the constant rule)": "are the true values and the predictions swapped",
+    "arguments swapped (own r2)": "found 0",
+    "a split of its own": "is not the R² that the training-mean prediction gets",
+}
+
+
+@pytest.mark.parametrize("mistake", list(BASELINE_MISTAKES))
+def test_q4_a_wrong_baseline_fails_in_check_and_grader(exercise_namespace, mistake):
+    namespace = dict(exercise_namespace, baseline_test_r2=_baseline_wrong(exercise_namespace, mistake))
+    checked, (status, message) = _verdicts("q4_baseline_r2", namespace)
+    assert checked.status != PASS and status != PASS
+    phrase = BASELINE_MISTAKES[mistake]
+    assert phrase in checked.message and phrase in message, (checked.message, message)
+    assert f"{exercise_namespace['baseline_test_r2']:.3f}" not in checked.message  # the answer is never shown
+
+
+def _table(ns: dict, y_true, predictions: dict, rmse_column=None):
+    import pandas as pd
+
+    table = pd.DataFrame({name: {"MAE": ns["mae_mse"](y_true, p)[0], "RMSE": ns["rmse"](y_true, p), "R2": ns["r2"](y_true, p)}
+                          for name, p in predictions.items()}).T
+    if rmse_column is not None:
+        table["RMSE"] = [rmse_column(y_true, p) for p in predictions.values()]
+    return table
+
+
+CHOICE_MISTAKES = ["table on the test set", "MSE in the RMSE column", "the highest RMSE", "a loser left out",
+                   "a winner called a loser", "no table"]
+
+
+@pytest.mark.parametrize("mistake", CHOICE_MISTAKES)
+def test_q6_a_wrong_table_or_choice_fails_in_check_and_grader(exercise_namespace, mistake):
+    ns = exercise_namespace
+    table = ns["val_table"]
+    changes: dict = {}
+    if mistake == "table on the test set":
+        test_table = _table(ns, ns["y_test"], ns["test_predictions"])
+        changes = {"val_table": test_table, "chosen_model": test_table["RMSE"].idxmin()}
+        phrase = "on the validation set"
+    elif mistake == "MSE in the RMSE column":
+        changes, phrase = {"val_table": _table(ns, ns["y_val"], ns["val_predictions"],
+                                               rmse_column=lambda t, p: ns["mae_mse"](t, p)[1])}, "The RMSE of"
+        phrase = "the RMSE of"
+    elif mistake == "the highest RMSE":
+        changes, phrase = {"chosen_model": table["RMSE"].idxmax()}, "lower validation RMSE"
+    elif mistake == "a loser left out":
+        assert ns["no_better_than_baseline"], "the solution's run must find a model that does not beat the mean"
+        changes, phrase = {"no_better_than_baseline": []}, "misses a model"
+    elif mistake == "a winner called a loser":
+        changes, phrase = {"no_better_than_baseline": [*ns["no_better_than_baseline"], ns["chosen_model"]]}, "names a model"
+    else:
+        namespace = {k: v for k, v in ns.items() if k != "val_table"}
+        checked, (status, message) = _verdicts("q6_choose_a_model", namespace)
+        assert checked.status != PASS and status != PASS and "no `val_table` found" in checked.message
+        return
+    checked, (status, message) = _verdicts("q6_choose_a_model", dict(ns, **changes))
+    assert checked.status != PASS and status != PASS
+    assert phrase in checked.message and phrase in message, (checked.message, message)
+
+
+def test_naming_the_baseline_itself_among_the_losers_is_harmless(exercise_namespace):
+    ns = dict(exercise_namespace, no_better_than_baseline=[*exercise_namespace["no_better_than_baseline"], "training mean"])
+    assert _verdicts("q6_choose_a_model", ns)[0].status == PASS
+
+
+# --------------------------------------------------------------------------- hints and headings
+
+CODE_IN_TEXT = re.compile(r"\w\(|=|\*\*|//|`|\bnp\.|\bsklearn\b|\[")
+
+
+def test_hints_hold_no_code():
+    for question in questions_for(NB).values():
+        if isinstance(question, (FunctionQuestion, ValueQuestion)):
+            assert question.hint and not CODE_IN_TEXT.search(question.hint), (question.id, question.hint)
+            assert question.hint.startswith("think about"), question.id
+
+
+def test_headings_give_each_question_its_points():
+    text = "\n".join(c.source for c in nbformat.read(ROOT / "exercises" / f"{NB}.ipynb", as_version=4).cells
+                     if c.cell_type == "markdown")
+    found = [float(p) for p in re.findall(r"^## Question \d+ \((\d+(?:\.\d+)?) points?", text, flags=re.M)]
+    assert found == [q.points for q in questions_for(NB).values()]
+
+
+def test_written_questions_carry_a_rubric():
+    assert all(q.rubric for q in questions_for(NB).values() if isinstance(q, WrittenQuestion))
