@@ -282,3 +282,24 @@ def test_a_verdict_that_follows_from_the_scores_passes(solved, differences, verd
     namespace = with_scores(solved, differences, verdict)
     assert by_check(NOTEBOOK, "q6_paired_comparison", namespace).status == PASS
     assert by_grader(NOTEBOOK, "q6_paired_comparison", namespace)[0] == PASS
+
+
+# --------------------------------------------------------------------------- the lesson's fixes (issue 11)
+
+
+def lesson_code_and_text() -> tuple[str, str]:
+    cells = nbformat.read(ROOT / "lessons" / f"{NOTEBOOK}.ipynb", as_version=4).cells
+    return ("\n".join(c.source for c in cells if c.cell_type == "code"),
+            "\n".join(c.source for c in cells if c.cell_type == "markdown"))
+
+
+def test_lesson_compares_settings_fold_by_fold_and_keeps_the_final_model_off_the_validation_curve():
+    code, text = lesson_code_and_text()
+    for path in ("lessons", "solutions", "exercises"):
+        notebook = (ROOT / path / f"{NOTEBOOK}.ipynb").read_text()
+        assert "../shared" not in notebook and "COMPAT.md" not in notebook, path  # self-contained
+    assert "honest uncertainty" not in text  # the fold spread is not an error bar
+    assert "np.sqrt(1 / N_FOLDS + n_val / n_train)" in code and "Nadeau" in text  # corrected paired comparison
+    assert "fold_scores.mean().sort_values" in code  # cross-validation chooses the width
+    final = next(line for line in code.splitlines() if line.startswith("final_model, _ = train("))
+    assert "x=X_dev" in final and "validation=None" in final  # trained on the validation data: no validation curve
