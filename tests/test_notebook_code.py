@@ -11,6 +11,8 @@ from dlcourse import cifar_project, tuning
 ROOT = Path(__file__).resolve().parents[1]
 SHOWN = [
     ("lessons/06_hyperband_and_experiment_tracking.ipynb", tuning.build_digits_model),
+    ("lessons/06_hyperband_and_experiment_tracking.ipynb", tuning.digits_network),
+    ("lessons/06_hyperband_and_experiment_tracking.ipynb", tuning.trial_epochs),
     ("lessons/09_cifar10_project.ipynb", cifar_project.build_lesson_cnn),
     ("lessons/09_cifar10_project.ipynb", cifar_project.conv_block),
     ("lessons/09_cifar10_project.ipynb", cifar_project.build_improved_cnn),

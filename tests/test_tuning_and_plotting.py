@@ -1,4 +1,4 @@
-"""dlcourse.tuning (the equal-budget comparison), the GP step explorer and plot_histories."""
+"""dlcourse.tuning (lesson 06's space, reading a search's records), the GP step explorer and plot_histories."""
 
 from types import SimpleNamespace
 
@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcourse.tuning import make_tuner, summarize, trace, trial_epochs  # noqa: E402
+from dlcourse.tuning import trace, trial_epochs  # noqa: E402
 
 
 def _trial(score, **values):
@@ -35,43 +35,31 @@ def test_trace_accumulates_epochs_and_best_score_in_trial_order_and_skips_failur
     assert table["hyperparameters"].iloc[0] == {"units": 16}
 
 
-def test_summarize_finds_when_each_method_came_within_tolerance_of_the_grid():
-    rows = []
-    for method, epochs, best in [("grid", [9, 18, 27], [0.80, 0.90, 0.95]), ("hyperband", [2, 4, 10], [0.85, 0.945, 0.96]),
-                                 ("random", [9, 18, 27], [0.5, 0.6, 0.7])]:
-        rows += [{"method": method, "seed": 0, "epochs": e, "best so far": b} for e, b in zip(epochs, best)]
-    summary = summarize(pd.DataFrame(rows), tolerance=0.01).set_index("method")
-    column = "epochs to within 0.01 of grid"
-    assert summary.loc["grid", column] == 27 and summary.loc["hyperband", column] == 4
-    assert np.isnan(summary.loc["random", column])
-    assert summary.loc["hyperband", "best score"] == 0.96 and summary.loc["hyperband", "epochs used"] == 10
+def test_trace_keeps_hyperbands_bracket_and_round_and_counts_only_resumed_epochs():
+    trials = {"0000": _trial(0.5, **{"units": 16, "tuner/epochs": 3, "tuner/initial_epoch": 0, "tuner/bracket": 1, "tuner/round": 0}),
+              "0001": _trial(0.6, **{"units": 16, "tuner/epochs": 9, "tuner/initial_epoch": 3, "tuner/bracket": 1, "tuner/round": 1})}
+    table = trace(SimpleNamespace(oracle=SimpleNamespace(trials=trials)), "hyperband", epochs_per_trial=9)
+    assert table["epochs trained"].tolist() == [3, 6] and table["epochs"].tolist() == [3, 9]
+    assert table["bracket"].tolist() == [1, 1] and table["round"].tolist() == [0, 1]
+    assert table["hyperparameters"].iloc[1] == {"units": 16}
 
 
-def test_unknown_method_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="choose from grid, random, bayesian, hyperband"):
-        make_tuner("annealing", lambda hp: None, max_trials=1, max_epochs=1, seed=0, directory=tmp_path, project="x")
+def test_the_lesson_space_is_continuous_in_three_dimensions_and_its_grid_has_27_points():
+    import keras_tuner as kt
 
+    from dlcourse.tuning import build_digits_model
 
-def test_equal_budget_comparison_runs_every_method_for_real(tmp_path):
-    import keras
-
-    from dlcourse.tuning import equal_budget_comparison
-
-    def build_model(hp):
-        units = hp.Choice("units", [4, 8])
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units, activation="relu"),
-                                  keras.layers.Dense(2, activation="softmax")])
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        return model
-
-    rng = np.random.default_rng(0)
-    x, y = rng.random((60, 3)), rng.integers(0, 2, 60)
-    traces = equal_budget_comparison(build_model, (x[:40], y[:40]), (x[40:], y[40:]), epochs_per_trial=1,
-                                     max_trials=2, seeds=[0], directory=tmp_path, progress=False)
-    assert set(traces["method"]) == {"grid", "random", "bayesian", "hyperband"}
-    grid = traces[traces["method"] == "grid"]
-    assert grid["epochs"].tolist() == [1, 2]  # 2 trials of 1 epoch each
-    assert not any(tmp_path.iterdir())  # the tuners' files were cleaned up
+    hp = kt.HyperParameters()
+    model = build_digits_model(hp)
+    declared = {p.name: p for p in hp.space}
+    assert set(declared) == {"units", "learning_rate", "dropout"}
+    assert (declared["units"].min_value, declared["units"].max_value, declared["units"].sampling) == (16, 256, "log")
+    assert declared["learning_rate"].step is None and declared["learning_rate"].sampling == "log"
+    assert declared["dropout"].step is None
+    assert any(type(layer).__name__ == "Dropout" for layer in model.layers)
+    grid = kt.HyperParameters()
+    build_digits_model(grid, grid=True)
+    assert np.prod([len(p.values) for p in grid.space]) == 27
 
 
 def test_gp_step_figure_and_explorer():

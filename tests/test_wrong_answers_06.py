@@ -1,0 +1,215 @@
+"""Plausible wrong answers to exercise 06 fail under check and under the grader; the solution passes both.
+
+Each fixture is what a student might write; each asserts that check() and `dlcourse grade`
+reject it with a message that says what is wrong without giving the code.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import numpy as np
+import pytest
+
+from tests.judging import ROOT, by_check, by_grader, solution_namespace
+
+NB = "06_hyperband_and_experiment_tracking"
+kt = pytest.importorskip("keras_tuner")
+keras = pytest.importorskip("keras")
+
+
+def verdicts(qid, namespace):
+    return by_check(NB, qid, namespace), by_grader(NB, qid, namespace)
+
+
+def assert_rejected(qid, namespace, *phrases):
+    checked, (status, message) = verdicts(qid, namespace)
+    assert checked.status != "passed", checked
+    assert status != "passed", message
+    for phrase in phrases:
+        assert phrase in checked.message, checked.message
+        assert phrase in message, message
+    assert "def " not in checked.message and "hp." not in checked.message  # no code in the feedback
+
+
+def assert_accepted(qid, namespace):
+    checked, (status, message) = verdicts(qid, namespace)
+    assert checked.status == "passed", checked
+    assert status == "passed", message
+
+
+def solution_cell(qid):
+    """The source of the solution's EXERCISE cell for ``qid``."""
+    cells = nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.cell_type == "code" and c.source.startswith(f"# EXERCISE {qid}"))
+
+
+# ----------------------------------------------------------------------------- q1
+
+
+def _hyperband_epochs(epochs_of_round=lambda r, f, k: r / f ** k, finish=lambda t: int(round(t)), epsilon=1e-9):
+    def hyperband_epochs(max_epochs, factor):
+        s_max = int(np.floor(np.log(max_epochs) / np.log(factor) + epsilon))
+        total = 0
+        for s in range(s_max, -1, -1):
+            n = int(np.ceil((s_max + 1) / (s + 1) * factor ** s))
+            for i in range(s + 1):
+                total += (n // factor ** i) * epochs_of_round(max_epochs, factor, s - i)
+        return finish(total)
+    return hyperband_epochs
+
+
+def test_q1_solution_passes():
+    assert_accepted("q1_hyperband_epochs", solution_namespace(NB))
+
+
+@pytest.mark.parametrize("wrong, case", [
+    (_hyperband_epochs(epochs_of_round=lambda r, f, k: r // f ** k), "hyperband_epochs(10, 3)"),  # integer division
+    (_hyperband_epochs(finish=int), "hyperband_epochs(10, 3)"),  # truncates 86.67 to 86
+    (_hyperband_epochs(epsilon=0.0), "hyperband_epochs(243, 3)"),  # log ratio 4.999... floors to 4
+], ids=["integer-division", "truncated-sum", "no-epsilon-in-s_max"])
+def test_q1_wrong_answers_fail(wrong, case):
+    assert_rejected("q1_hyperband_epochs", {"hyperband_epochs": wrong}, case, "expected")
+
+
+# ----------------------------------------------------------------------------- q2
+
+
+def test_q2_solution_passes():
+    assert_accepted("q2_epochs_to_reach", solution_namespace(NB))
+
+
+def _strictly_above(epochs, best, target):
+    for spent, score in zip(epochs, best):
+        if score > target:
+            return spent
+    return None
+
+
+def _position(epochs, best, target):
+    for i, score in enumerate(best):
+        if score >= target:
+            return i
+    return None
+
+
+def _zero_if_never(epochs, best, target):
+    for spent, score in zip(epochs, best):
+        if score >= target:
+            return spent
+    return 0
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (_strictly_above, "expected 10, found 15"), (_position, "expected 27, found 2"), (_zero_if_never, "expected None"),
+], ids=["ties-missed", "index-not-epochs", "zero-for-never"])
+def test_q2_wrong_answers_fail(wrong, phrase):
+    assert_rejected("q2_epochs_to_reach", {"epochs_to_reach": wrong}, phrase)
+
+
+# ----------------------------------------------------------------------------- q3
+
+
+def build_model_namespace(source=None):
+    namespace = {}
+    exec(source or solution_cell("q3_build_model"), namespace)
+    return namespace
+
+
+def test_q3_solution_passes():
+    assert_accepted("q3_build_model", build_model_namespace())
+
+
+def _edited(old, new):
+    source = solution_cell("q3_build_model")
+    assert old in source
+    return build_model_namespace(source.replace(old, new))
+
+
+@pytest.mark.parametrize("old, new, phrase", [
+    ("keras.layers.Dropout(dropout)", "keras.layers.Dropout(0.2)", "dropout is declared but never used"),
+    ("keras.optimizers.Adam(learning_rate)", "keras.optimizers.Adam(1e-3)", "learning_rate is declared but never used"),
+    ("keras.layers.Dense(units, activation", "keras.layers.Dense(64, activation", "units is declared but never used"),
+    ('1e-4, 1e-2, sampling="log"', "1e-4, 1e-2", "sampled on a log scale"),
+    ('"units", 32, 256, step=32', '"units", 32, 256', "in steps of 32"),
+], ids=["fixed-dropout", "fixed-learning-rate", "fixed-units", "linear-learning-rate", "units-without-step"])
+def test_q3_wrong_answers_fail(old, new, phrase):
+    assert_rejected("q3_build_model", _edited(old, new), phrase)
+
+
+# ----------------------------------------------------------------------------- q5
+
+
+def searched(tmp_path, build_model, kind="hyperband", max_epochs=9):
+    """A real keras-tuner search whose oracle is driven without training (random scores)."""
+    options = dict(objective="val_accuracy", seed=0, directory=str(tmp_path), project_name=kind, overwrite=True)
+    if kind == "hyperband":
+        tuner = kt.Hyperband(build_model, max_epochs=max_epochs, factor=3, **options)
+    else:
+        tuner = kt.RandomSearch(build_model, max_trials=5, **options)
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        trial = tuner.oracle.create_trial("tuner0")
+        if trial.status == "STOPPED":
+            break
+        tuner.oracle.update_trial(trial.trial_id, {"val_accuracy": float(rng.random())})
+        trial.status = "COMPLETED"
+        tuner.oracle.end_trial(trial)
+    return tuner
+
+
+def solution_report(tuner, epochs=None):
+    finished = [t for t in tuner.oracle.trials.values() if t.score is not None]
+    best = max(finished, key=lambda t: t.score)
+    values = [t.hyperparameters.values for t in finished]
+    return {"best_val_accuracy": float(best.score), "best_bracket": best.hyperparameters.values.get("tuner/bracket"),
+            "epochs": sum(v["tuner/epochs"] - v["tuner/initial_epoch"] for v in values) if epochs is None else epochs,
+            "trials": len(finished)}
+
+
+def q5_namespace(tmp_path, **kwargs):
+    namespace = build_model_namespace()
+    namespace["tuner"] = tuner = searched(tmp_path, namespace["build_model"], **kwargs)
+    return namespace, tuner
+
+
+def test_q5_solution_passes(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    namespace["hyperband_report"] = solution_report(tuner)
+    assert_accepted("q5_hyperband_report", namespace)
+
+
+def test_q5_counting_resumed_epochs_twice_fails(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    final_epochs = sum(t.hyperparameters.values["tuner/epochs"] for t in tuner.oracle.trials.values())
+    namespace["hyperband_report"] = solution_report(tuner, epochs=final_epochs)
+    assert_rejected("q5_hyperband_report", namespace, "trains only from its initial epoch on")
+
+
+def test_q5_a_random_search_is_not_hyperband(tmp_path):
+    namespace = build_model_namespace()
+    namespace["tuner"] = tuner = searched(tmp_path, namespace["build_model"], kind="random")
+    namespace["hyperband_report"] = {"best_val_accuracy": max(t.score for t in tuner.oracle.trials.values()),
+                                     "best_bracket": 0, "epochs": 45, "trials": 5}
+    assert_rejected("q5_hyperband_report", namespace, "RandomSearch", "asks for Hyperband")
+
+
+def test_q5_the_wrong_bracket_fails(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    report = solution_report(tuner)
+    report["best_bracket"] = {0: 1, 1: 2, 2: 0}[report["best_bracket"]]
+    namespace["hyperband_report"] = report
+    assert_rejected("q5_hyperband_report", namespace, "not the bracket your best trial ran in")
+
+
+def test_q5_a_one_bracket_search_fails(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path, max_epochs=2)
+    namespace["hyperband_report"] = solution_report(tuner)
+    assert_rejected("q5_hyperband_report", namespace, "only 1 bracket ran")
+
+
+def test_q5_a_report_made_up_rather_than_read_fails(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    report = solution_report(tuner)
+    report["best_val_accuracy"] = round(report["best_val_accuracy"] - 0.05, 4)
+    namespace["hyperband_report"] = report
+    assert_rejected("q5_hyperband_report", namespace, "best trial scored")
