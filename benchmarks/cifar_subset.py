@@ -244,12 +244,13 @@ def main() -> int:
     for r in results:
         print(f"{r['seed']:>4} {r['val']:7.4f} {r['val_tta']:8.4f} {r['test']:9.4f} {r['test_plain']:7.4f} "
               f"{r['seconds']:7.0f} {r['cpu_half']:8.0f} {r['load']:5.1f} {r['peak_mb']:8.0f}")
-    for key, label in (("val_tta", "validation (flip TTA)"), ("test", "test (flip TTA)"), ("seconds", "training s"),
-                       ("peak_mb", "peak MB")):
+    for key, label, form in (("val", "validation", ".4f"), ("val_tta", "validation (flip TTA)", ".4f"),
+                             ("test", "test (flip TTA)", ".4f"), ("seconds", "training s (wall)", ".0f"),
+                             ("cpu_half", "training s (CPU/2)", ".0f"), ("peak_mb", "peak MB", ".0f")):
         values = [r[key] for r in results]
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
-        print(f"{label:<22} mean {statistics.mean(values):9.4f}  std {spread:8.4f}  "
-              f"min {min(values):9.4f}  max {max(values):9.4f}")
+        print(f"{label:<22} mean {statistics.mean(values):9{form}}  std {spread:8{form}}  "
+              f"min {min(values):9{form}}  max {max(values):9{form}}")
     print("goal: mean test accuracy >= 0.75, training <= 600 s on 2 idle cores, peak memory <= 2 GB")
     return 0
 

@@ -387,7 +387,8 @@ def training_size(on_cpu: int | None = CPU_TRAINING_IMAGES, *, minutes_on_cpu: f
         print("A GPU is available: training on every image the loader gives (N_TRAIN = None; "
               "full CIFAR-10 has 50,000).")
         return None
-    measured = (f"about {minutes_on_cpu:g} minutes end to end on 2 CPU cores with {CPU_TRAINING_IMAGES:,} images"
+    unit = "minute" if minutes_on_cpu == 1 else "minutes"
+    measured = (f"about {minutes_on_cpu:g} {unit} end to end on 2 CPU cores with {CPU_TRAINING_IMAGES:,} images"
                 if minutes_on_cpu else "")
     if on_cpu is None:
         print("No GPU, and you asked for every training image the loader gives (N_TRAIN_ON_CPU = None): "
