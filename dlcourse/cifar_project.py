@@ -1,8 +1,10 @@
-"""The two CNNs of the CIFAR-10 project (lesson 09), and how the improved one is trained.
+"""The two CNNs of the CIFAR-10 project (lesson 09), how the improved one is trained, and
+how it predicts.
 
-Lesson 09 shows these functions in full, cell for cell (a test checks that the notebook's
-code is this code), and ``benchmarks/cifar_subset.py`` imports them, so the benchmark
-measures exactly the models the lesson teaches.
+Lesson 09 shows these functions in full, cell for cell (tests/test_notebook_code.py checks
+that the notebook's code is this code, verbatim), and ``benchmarks/cifar_subset.py``
+imports them, so the benchmark measures exactly the models the lesson teaches. The module
+is the importable copy of the lesson's cells; the lesson is where they are explained.
 """
 
 from __future__ import annotations
@@ -25,34 +27,42 @@ def build_lesson_cnn():
     ])
 
 
-def conv_block(x, filters, convs, weight_decay, dropout):
+def conv_block(x, filters, convs, dropout):
     """`convs` 3x3 convolutions with batch normalization, then pooling and dropout."""
     for _ in range(convs):
-        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                                kernel_regularizer=keras.regularizers.L2(weight_decay))(x)
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
         x = keras.layers.BatchNormalization()(x)
         x = keras.layers.Activation("relu")(x)
     x = keras.layers.MaxPooling2D()(x)
     return keras.layers.Dropout(dropout)(x)
 
 
-def build_improved_cnn(weight_decay=5e-4, dropout=0.25):
-    """Augmentation, three batch-normalized convolutional blocks, L2 and dropout."""
+def build_improved_cnn(stages=((32, 2), (64, 2), (128, 2)), dropout=0.25):
+    """Flips and pad-and-crop shifts, three batch-normalized convolutional blocks, dropout."""
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.RandomFlip("horizontal")(inputs)
-    x = keras.layers.RandomTranslation(0.1, 0.1)(x)
-    for filters, convs in ((32, 1), (64, 2), (128, 2)):  # one convolution at full size: CPU time matters
-        x = conv_block(x, filters, convs, weight_decay, dropout)
+    # pad-and-crop: shift each image by whole pixels, up to 4 (0.125 of 32), filling the edge by reflection
+    x = keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", interpolation="nearest")(x)
+    for filters, convs in stages:
+        x = conv_block(x, filters, convs, dropout)
     x = keras.layers.GlobalAveragePooling2D()(x)
     x = keras.layers.Dropout(2 * dropout)(x)
     outputs = keras.layers.Dense(10, activation="softmax")(x)
     return keras.Model(inputs, outputs, name="improved_cnn")
 
 
-def compile_improved(model, steps_per_epoch, epochs, peak_learning_rate=3e-3):
-    """Adam with a cosine-decaying learning rate over the whole training."""
+def compile_improved(model, steps_per_epoch, epochs, peak_learning_rate=3e-3, weight_decay=0.05,
+                     label_smoothing=0.1):
+    """AdamW (decoupled weight decay) with a cosine-decaying learning rate; label smoothing."""
     schedule = keras.optimizers.schedules.CosineDecay(peak_learning_rate, decay_steps=steps_per_epoch * epochs,
                                                       alpha=0.01)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])  # decay the kernels only
+    model.compile(optimizer=optimizer, loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+                  metrics=["accuracy"])  # categorical: the labels go in one-hot (label smoothing needs them so)
     return model
+
+
+def predict_with_flips(model, images):
+    """Test-time augmentation: average the class probabilities of each image and its mirror image."""
+    return (model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)) / 2

@@ -343,3 +343,63 @@ def load_cifar10(
             f"({source.variant}) from {source.batch_dir}"
         )
     return (x_train, y_train), (x_test, y_test)
+
+
+# --------------------------------------------------------------------------- sizing
+
+
+CPU_TRAINING_IMAGES = 5_000  # about the offline subset's 5,170: minutes, not hours, on a CPU
+
+
+def gpu_available() -> bool:
+    """True when Keras's backend sees a GPU (TensorFlow, JAX or PyTorch)."""
+    import keras
+
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return any(device.platform == "gpu" for device in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return bool(torch.cuda.is_available())
+    return False
+
+
+def training_size(on_cpu: int | None = CPU_TRAINING_IMAGES, *, minutes_on_cpu: float | None = None,
+                  gpu: bool | None = None) -> int | None:
+    """How many CIFAR-10 training images a notebook's full budget trains on; prints why.
+
+    With a GPU: ``None``, every image the loader gives (50,000 for full CIFAR-10). On a CPU:
+    ``on_cpu`` images (``None`` asks for all of them), so that a student whose loader
+    downloaded the full data set still gets a run of minutes, not hours. ``minutes_on_cpu``
+    is the notebook's full-budget time measured with ``CPU_TRAINING_IMAGES`` images on
+    2 CPU cores, printed as what to expect. ``gpu`` overrides the detection (tests).
+    """
+    if gpu is None:
+        gpu = gpu_available()
+    if gpu:
+        print("A GPU is available: training on every image the loader gives (N_TRAIN = None; "
+              "full CIFAR-10 has 50,000).")
+        return None
+    unit = "minute" if minutes_on_cpu == 1 else "minutes"
+    measured = (f"about {minutes_on_cpu:g} {unit} end to end on 2 CPU cores with {CPU_TRAINING_IMAGES:,} images"
+                if minutes_on_cpu else "")
+    if on_cpu is None:
+        print("No GPU, and you asked for every training image the loader gives (N_TRAIN_ON_CPU = None): "
+              f"with full CIFAR-10 (50,000 images) expect roughly ten times {measured or 'the usual time'}, "
+              "i.e. hours on a laptop CPU.")
+        return None
+    if on_cpu == CPU_TRAINING_IMAGES:
+        expected = f", {measured}" if measured else ""
+    else:
+        expected = f" (measured: {measured}; the time grows in proportion)" if measured else ""
+    print(f"No GPU: training on {on_cpu:,} images (N_TRAIN = {on_cpu}){expected}. "
+          "For more, raise N_TRAIN_ON_CPU in the setup cell, or set it to None for every image "
+          "the loader gives (full CIFAR-10: 50,000, about ten times as long).")
+    return on_cpu

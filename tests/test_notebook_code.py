@@ -17,6 +17,7 @@ SHOWN = [
     ("lessons/09_cifar10_project.ipynb", cifar_project.conv_block),
     ("lessons/09_cifar10_project.ipynb", cifar_project.build_improved_cnn),
     ("lessons/09_cifar10_project.ipynb", cifar_project.compile_improved),
+    ("lessons/09_cifar10_project.ipynb", cifar_project.predict_with_flips),
 ]
 
 
