@@ -1,7 +1,9 @@
 """Train the lesson's baseline CNN and the project's improved CNN on real CIFAR-10.
 
-    DLCOURSE_DATA=../shared/datasets python benchmarks/cifar_subset.py
-    DLCOURSE_DATA=../shared/datasets python benchmarks/cifar_subset.py --epochs 40 --only improved
+    DLCOURSE_DATA=/path/to/folder python benchmarks/cifar_subset.py
+    DLCOURSE_DATA=/path/to/folder python benchmarks/cifar_subset.py --epochs 40 --only improved
+
+(``/path/to/folder`` holds ``cifar-10-batches-py/``: see datasets/README.md.)
 
 Uses the models of dlcourse.cifar_project, exactly as lesson 09 trains them: the baseline
 with Adam, 10 epochs, batch 64, validation_split=0.2; the improved one, as the lesson's final

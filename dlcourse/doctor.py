@@ -18,7 +18,7 @@ REQUIRED = {
     "ipykernel": "6.29", "nbval": "0.11", "nbclient": "0.10", "nbformat": "5.9",
     "pytest": "8.0", "pytest-xdist": "3.5", "tqdm": "4.66", "packaging": "23.0", "psutil": "5.9",
 }
-# In Colab these come with the runtime and must not be reinstalled (COMPAT.md);
+# In Colab these come with the runtime and must not be reinstalled (docs/COMPAT.md);
 # older Colab versions are fine there.
 COLAB_PROVIDED = {"tensorflow", "keras", "numpy", "scikit-learn", "ipywidgets", "pandas", "matplotlib"}
 # Only needed to develop or test the course, not to study it in Colab.
