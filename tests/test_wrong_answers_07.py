@@ -125,15 +125,17 @@ def test_wrong_counts_fail(value, phrase):
 # ----------------------------------------------------------------- q6: choose from your own runs
 
 def _runs(**finals) -> dict:
-    """runs as History.history dicts whose last epoch has the given (train acc, val acc, val_loss)."""
-    return {name: {"accuracy": [0.5, a], "val_accuracy": [0.4, v], "loss": [1.0, 0.1], "val_loss": [1.2, l]}
-            for name, (a, v, l) in finals.items()}
+    """runs as History.history dicts whose last epoch has the given
+    (train accuracy, val accuracy, val_loss, val cross-entropy)."""
+    return {name: {"accuracy": [0.5, a], "val_accuracy": [0.4, v], "loss": [1.0, 0.1], "val_loss": [1.2, l],
+                   "val_cross_entropy": [1.2, ce]}
+            for name, (a, v, l, ce) in finals.items()}
 
 
-# A penalized run has the best validation accuracy, an unpenalized one the lowest val_loss,
-# a third the best training accuracy: the three criteria disagree, as they can in a real run.
-RUNS = _runs(**{"none": (1.0, 0.93, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45),
-                "L1 (1e-3)": (0.97, 0.94, 0.60), "dropout 0.5": (0.95, 0.95, 0.19)})
+# A penalized run has the best validation accuracy and cross-entropy, an unpenalized one the
+# lowest val_loss, a third the best training accuracy: the criteria disagree, as they can in a real run.
+RUNS = _runs(**{"none": (1.0, 0.93, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.15),
+                "L1 (1e-3)": (0.97, 0.94, 0.60, 0.18), "dropout 0.5": (0.95, 0.95, 0.19, 0.19)})
 
 
 @pytest.mark.parametrize("chosen, phrase", [
@@ -149,11 +151,14 @@ def test_wrong_choices_fail(chosen, phrase):
 
 def test_the_choice_is_judged_on_the_students_own_runs():
     # Other numbers, another right answer: nothing about the choice is fixed in advance.
-    runs = _runs(**{"none": (1.0, 0.97, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45)})
+    runs = _runs(**{"none": (1.0, 0.97, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.21)})
     assert by_check(NB, "q6_choose_regularizer", {"runs": runs, "chosen": "none"}).status == PASS
     assert by_check(NB, "q6_choose_regularizer", {"runs": RUNS, "chosen": "none"}).status != PASS
-    tied = _runs(**{"none": (1.0, 0.96, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45)})
+    tied = _runs(**{"none": (1.0, 0.96, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.21)})
     assert by_check(NB, "q6_choose_regularizer", {"runs": tied, "chosen": "L2 (1e-2)"}).status == PASS
+    # the lowest validation cross-entropy is a measure without the penalty too
+    split = _runs(**{"none": (1.0, 0.97, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.12)})
+    assert by_check(NB, "q6_choose_regularizer", {"runs": split, "chosen": "L2 (1e-2)"}).status == PASS
 
 
 def test_a_choice_without_runs_is_reported():
