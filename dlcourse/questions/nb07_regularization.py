@@ -13,8 +13,6 @@ from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQues
 LAYER_SIZES = (64, 128, 128, 10)
 KERNEL_WEIGHTS = sum(a * b for a, b in zip(LAYER_SIZES, LAYER_SIZES[1:]))  # 25,856
 BIASES = sum(LAYER_SIZES[1:])  # 266
-# The runs the exercise trains for question 6 (its names, in order).
-RUN_NAMES = ("none", "L2 (1e-2)", "L1 (1e-3)", "dropout 0.5")
 
 
 def _weights(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
