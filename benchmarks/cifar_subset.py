@@ -4,6 +4,8 @@
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --compare --compare-epochs 16
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --baseline
 
+(``/path/to/datasets`` holds ``cifar-10-batches-py/``: see datasets/README.md.)
+
 The data are what lesson 09 trains on without a GPU: the first 5,000 training images the
 loader gives (``dlcourse.data.CPU_TRAINING_IMAGES``). A fixed split holds out the last fifth
 (1,000 images) for validation.

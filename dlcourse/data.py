@@ -312,7 +312,7 @@ def _advice(tried: list[str], cache: Path) -> str:
         f"  - {DATA_ENV}: not set\n{steps}\n"
         "Fix one of these:\n"
         f"  - set {DATA_ENV} to a folder that contains {BATCH_FOLDER}/ "
-        f"(e.g. export {DATA_ENV}=../shared/datasets);\n"
+        f"(e.g. export {DATA_ENV}=$HOME/data);\n"
         f"  - or download {ARCHIVE_URL} by hand and save it as {cache / ARCHIVE_NAME}, "
         "then run again (it is checked and unpacked for you);\n"
         "  - or connect to the internet and run again."

@@ -13,7 +13,9 @@ from contextlib import contextmanager
 
 QUIET_TF_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",  # hide TensorFlow's C++ info and warning lines
-    "TF_ENABLE_ONEDNN_OPTS": "0",  # same numbers on every CPU run
+    # oneDNN's fused CPU kernels may sum in a different order from run to run; off, reruns on
+    # the same machine and software agree (other machines or versions may still differ).
+    "TF_ENABLE_ONEDNN_OPTS": "0",
     "KERAS_BACKEND": "tensorflow",
 }
 
@@ -76,11 +78,14 @@ def quiet_tensorflow() -> None:
 
 
 def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
-    """Seed Python, NumPy and (if ``keras``) Keras/TensorFlow so reruns agree.
+    """Seed Python, NumPy and (if ``keras``) Keras/TensorFlow: the same random draws on every run.
 
-    Returns the seed so a notebook can print or reuse it. Uses the global
-    ``keras.utils.set_random_seed`` rather than op determinism, which is slower
-    and makes some ops raise (see ../shared/COMPAT.md).
+    Returns the seed so a notebook can print or reuse it. Seeding fixes the random draws
+    (initial weights, shuffling, dropout masks); it is not op determinism: on another
+    machine, with other library versions, or on a GPU, the same seed can give slightly
+    different numbers. Uses the global ``keras.utils.set_random_seed`` and leaves
+    ``tf.config.experimental.enable_op_determinism()`` to the user, because it is slower
+    and makes ops without a deterministic kernel raise (see docs/COMPAT.md, "Reproducible runs").
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")

@@ -31,7 +31,8 @@ QUESTIONS = [
             Case((np.array([1, 1, 1]), np.array([0, 1, 1])), 1 / 3),
         ],
         hidden=_label_pairs,
-        hint="the error rate is the fraction of predictions that differ from the true labels: a number between 0 and 1.",
+        hint="count the positions where the prediction differs from the true label, and divide by the number "
+             "of positions; the result is a fraction between 0 and 1, not a count and not the accuracy.",
     ),
     FunctionQuestion(
         id="q2_class_counts",
@@ -40,13 +41,29 @@ QUESTIONS = [
         public=[
             Case((np.array([[0], [1], [1], [9]], dtype=np.uint8),), np.array([1, 2, 0, 0, 0, 0, 0, 0, 0, 1])),
             Case((np.array([[3], [3]], dtype=np.uint8),), np.array([0, 0, 0, 2, 0, 0, 0, 0, 0, 0])),
+            Case((np.array([[2], [0], [2], [2], [5]], dtype=np.uint8),), np.array([1, 0, 3, 0, 0, 1, 0, 0, 0, 0])),
         ],
         hidden=_label_lists,
-        hint="return an array of 10 counts, one per class, even for classes that never occur (np.bincount has a minlength).",
+        hint="the result always has ten entries, one per class 0 to 9, in that order, even for classes that never "
+             "occur in the labels; think about the shape of the labels you are given.",
     ),
     WrittenQuestion(
         id="q3_budget",
         points=1,
         prompt="Write two or three sentences here (double-click this cell to edit it).",
+        rubric="Says that the smoke budget exists so that automatic tests can execute every notebook in minutes "
+               "on a small CPU machine (tiny data, one or few epochs, few trials), and that a model trained that "
+               "little (possibly on synthetic stand-in images) has not learned, so its numbers say nothing about "
+               "the method; conclusions come from the full budget. Both parts needed for the point.",
+    ),
+    WrittenQuestion(
+        id="q4_noise",
+        points=1,
+        prompt="Write two or three sentences here, with the ranges your run printed (double-click to edit).",
+        rubric="Quotes the ranges or standard deviations the student's own run printed (for 100 images several "
+               "points, for 10,000 about half a point); decides that 0.30 and 0.32 cannot be told apart on 100 test images (the spread of "
+               "one model's error rate exceeds the 0.02 difference) but can on 10,000; ideally says that the noise "
+               "shrinks like 1/sqrt(n) (standard error sqrt(p(1-p)/n), about 0.046 and 0.0046). The decision with "
+               "the student's numbers earns the point; a decision without numbers, half.",
     ),
 ]

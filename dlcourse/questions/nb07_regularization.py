@@ -9,7 +9,10 @@ import numpy as np
 
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
-A = np.array
+# The network of question 4: 64 inputs, two hidden Dense(128), 10 outputs.
+LAYER_SIZES = (64, 128, 128, 10)
+KERNEL_WEIGHTS = sum(a * b for a, b in zip(LAYER_SIZES, LAYER_SIZES[1:]))  # 25,856
+BIASES = sum(LAYER_SIZES[1:])  # 266
 
 
 def _weights(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -25,52 +28,186 @@ def _dropout(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     return cases
 
 
-def _regularized(value: Any, namespace: Mapping[str, Any]) -> str | None:
+# ----------------------------------------------------------------- question 4: the build function
+
+
+def _penalty_text(regularizer: Any) -> str:
+    """``L2(0.001)``, ``L1(0.0001)``, ``L1L2(l1=..., l2=...)`` or ``none``, as a student would name it."""
+    if regularizer is None:
+        return "none"
+    name = type(regularizer).__name__
+    l1, l2 = float(getattr(regularizer, "l1", 0.0) or 0.0), float(getattr(regularizer, "l2", 0.0) or 0.0)
+    if name == "L2":
+        return f"L2({l2:.4g})"
+    if name == "L1":
+        return f"L1({l1:.4g})"
+    if name == "L1L2":
+        return f"L1L2(l1={l1:.4g}, l2={l2:.4g})"
+    return name
+
+
+def describe_regularized(model: Any) -> list[str]:
+    """One line per layer (input first): kind, size, activation, weight penalty, dropout rate."""
     import keras
 
-    from dlcourse.model_summary import find_layers
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a Keras model, found a {type(model).__name__}")
+    if not model.built or not getattr(model, "inputs", None):
+        raise ValueError("the model has no input yet: start it with keras.Input of the right shape")
+    lines = [f"Input{tuple(model.inputs[0].shape[1:])}"]
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":  # a functional model lists its input as a layer; it is already line 0
+            continue
+        if kind == "Dense":
+            text = f"Dense({layer.units}, {layer.activation.__name__}, kernel penalty {_penalty_text(layer.kernel_regularizer)}"
+            if layer.bias_regularizer is not None:
+                text += f", bias penalty {_penalty_text(layer.bias_regularizer)}"
+            lines.append(text + ")")
+        elif kind == "Dropout":
+            lines.append(f"Dropout({float(layer.rate):.4g})")
+        else:
+            lines.append(kind)
+    return lines
 
-    if not isinstance(value, keras.Model):
-        return "expected a Keras model"
-    dense = find_layers(value, "Dense")
-    if len(dense) != 3:
-        return f"expected 3 Dense layers (2 hidden, 1 output), found {len(dense)}"
-    for layer in dense:
-        reg = layer.kernel_regularizer
-        if not isinstance(reg, keras.regularizers.L2) or not np.isclose(float(reg.l2), 1e-3):
-            return f"layer {layer.name}: kernel_regularizer should be keras.regularizers.L2(1e-3), found {reg}"
-    drops = find_layers(value, "Dropout")
-    if len(drops) != 2 or not all(np.isclose(d.rate, 0.5) for d in drops):
-        return f"expected a Dropout(0.5) after each hidden layer, found {[d.rate for d in drops]}"
-    kinds = [type(layer).__name__ for layer in value.layers]
-    if kinds != ["Dense", "Dropout", "Dense", "Dropout", "Dense"]:
-        return f"expected the layers Dense, Dropout, Dense, Dropout, Dense in that order, found {kinds}"
-    return None
+
+def _expected_lines(l2: float, rate: float) -> list[str]:
+    dense = [f"Dense(128, relu, kernel penalty L2({l2:.4g}))", f"Dropout({rate:.4g})"]
+    return ["Input(64,)", *dense, *dense, f"Dense(10, softmax, kernel penalty L2({l2:.4g}))"]
+
+
+def _strengths(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    cases = []
+    for _ in range(3):
+        l2 = float(f"{10 ** rng.uniform(-4, -1):.2g}")  # log-uniform, two significant digits
+        rate = float(round(rng.uniform(0.1, 0.7), 2))
+        cases.append(((l2, rate), {}))
+    return cases
+
+
+# ----------------------------------------------------------------- question 5: what the penalty counts
+
+
+def _penalized(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
+        return f"expected a whole number of weights, found a {type(value).__name__}"
+    if float(value) != int(value):
+        return f"expected a whole number of weights, found {value}"
+    value = int(value)
+    if value == KERNEL_WEIGHTS:
+        return None
+    if value == KERNEL_WEIGHTS + BIASES:
+        return (f"{value:,} counts every parameter, the biases too; the penalty was set as a kernel "
+                "penalty, so the biases are not in it")
+    last = LAYER_SIZES[-2] * LAYER_SIZES[-1]
+    if value == KERNEL_WEIGHTS - last:
+        return f"{value:,} leaves out the output layer, whose kernel is penalized as well"
+    if value in (KERNEL_WEIGHTS + LAYER_SIZES[1] + LAYER_SIZES[2], KERNEL_WEIGHTS + LAYER_SIZES[-1]):
+        return f"{value:,} counts some biases; only the kernels carry the penalty"
+    return f"{value:,} is not the number of weights in the network's kernels"
+
+
+# ----------------------------------------------------------------- question 6: choose from your runs
+
+
+def _final(history: Mapping[str, Any], key: str) -> float:
+    values = history[key]
+    if len(values) == 0:
+        raise ValueError(f"a run has an empty {key!r}")
+    return float(values[-1])
+
+
+def _choice(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    runs = namespace.get("runs")
+    if not isinstance(runs, Mapping) or not runs:
+        return "no `runs` to decide from: run the cell that trains the four models first"
+    if not isinstance(value, str):
+        return f"expected the name of one of your runs (a string), found a {type(value).__name__}"
+    if value not in runs:
+        return f"{value!r} is not one of your runs; they are {', '.join(map(repr, runs))}"
+    histories = {name: getattr(h, "history", h) for name, h in runs.items()}
+    for name, history in histories.items():
+        if not {"accuracy", "val_accuracy", "val_loss"} <= set(history):
+            return f"run {name!r} has no validation history: keep the cell that trains the runs as it is"
+    # Two measures without the penalty are right: the highest validation accuracy, or (when it
+    # was recorded) the lowest validation cross-entropy. Ties count as right.
+    val_accuracy = {name: _final(h, "val_accuracy") for name, h in histories.items()}
+    if val_accuracy[value] >= max(val_accuracy.values()) - 1e-12:
+        return None
+    if all("val_cross_entropy" in h for h in histories.values()):
+        val_ce = {name: _final(h, "val_cross_entropy") for name, h in histories.items()}
+        if val_ce[value] <= min(val_ce.values()) + 1e-12:
+            return None
+    lowest_loss = min(histories, key=lambda name: _final(histories[name], "val_loss"))
+    best_train = max(histories, key=lambda name: _final(histories[name], "accuracy"))
+    if value == lowest_loss:
+        return (f"{value!r} has the lowest val_loss, but Keras adds each model's weight penalty to val_loss, so "
+                "that number favours the models with no penalty; decide on a measure without the penalty")
+    if value == best_train:
+        return (f"{value!r} has the highest training accuracy, which says how well it fits the data it "
+                "learned from, not how well it does on data it did not see")
+    return (f"{value!r} reached a final validation accuracy of {val_accuracy[value]:.3f}, "
+            f"but another of your runs reached {max(val_accuracy.values()):.3f}")
 
 
 QUESTIONS = [
     FunctionQuestion(
         id="q1_l2_penalty", points=2, function="l2_penalty",
-        public=[Case(([A([[1.0, -2.0]]), A([3.0])], 0.1), 1.4), Case(([A([0.0])], 5.0), 0.0)],
+        public=[Case(([np.array([[1.0, -2.0]]), np.array([3.0])], 0.1), 1.4), Case(([np.array([0.0])], 5.0), 0.0),
+                Case(([np.array([[0.5, 0.5], [0.5, 0.5]]), np.array([1.0, 2.0])], 2.0), 12.0)],
         hidden=_weights,
-        hint="lambda times the sum of the squares of every weight in every array.",
+        hint="every weight of every array contributes its square; the sum of all of them is then scaled by lambda, once.",
     ),
     FunctionQuestion(
         id="q2_l1_penalty", points=1, function="l1_penalty",
-        public=[Case(([A([[1.0, -2.0]]), A([3.0])], 0.1), 0.6), Case(([A([-0.5, 0.5])], 2.0), 2.0)],
+        public=[Case(([np.array([[1.0, -2.0]]), np.array([3.0])], 0.1), 0.6), Case(([np.array([-0.5, 0.5])], 2.0), 2.0),
+                Case(([np.array([[0.25, -0.25]]), np.array([-4.0, 0.0, 1.0])], 0.5), 2.75)],
         hidden=_weights,
-        hint="lambda times the sum of the absolute values of every weight.",
+        hint="a negative weight costs as much as a positive weight of the same size; add up the sizes of all weights "
+             "in all arrays, then scale by lambda.",
     ),
     FunctionQuestion(
         id="q3_dropout_forward", points=2, function="dropout_forward",
-        public=[Case((A([1.0, 2.0, 3.0, 4.0]), A([1.0, 0.0, 1.0, 0.0]), 0.5), A([2.0, 0.0, 6.0, 0.0])),
-                Case((A([1.0, 1.0]), A([1.0, 1.0]), 0.2), A([1.25, 1.25]))],
+        public=[Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.0, 1.0, 0.0]), 0.5), np.array([2.0, 0.0, 6.0, 0.0])),
+                Case((np.array([1.0, 1.0]), np.array([1.0, 1.0]), 0.2), np.array([1.25, 1.25]))],
         hidden=_dropout,
-        hint="inverted dropout: keep x where mask is 1, zero elsewhere, and divide what is kept by (1 - rate).",
+        hint="think about which values survive (the mask says) and by how much the survivors must grow so that the "
+             "expected output equals the input: that factor depends on the fraction that is kept.",
+    ),
+    FunctionQuestion(
+        id="q4_build_regularized", points=3, function="build_regularized",
+        public=[Case((1e-3, 0.5), _expected_lines(1e-3, 0.5)), Case((0.01, 0.25), _expected_lines(0.01, 0.25))],
+        hidden=_strengths, summarize=describe_regularized,
+        hint="the arguments are the hyperparameters: every layer must take its penalty strength and dropout rate "
+             "from them, not from numbers written into the function. Check each Dense layer's size, activation "
+             "and penalty kind, and where the dropout layers go.",
     ),
     ValueQuestion(
-        id="q4_regularized_model", points=3, variable="model", validate=_regularized,
-        hint="Dense(..., kernel_regularizer=keras.regularizers.L2(1e-3)) for every Dense layer, and Dropout(0.5) after each hidden one.",
+        id="q5_penalized_weights", points=1, variable="n_penalized", validate=_penalized,
+        hint="a kernel penalty acts on the weight matrices that connect one layer to the next; think about which "
+             "parameters of a Dense layer are not in that matrix.",
     ),
-    WrittenQuestion(id="q5_l1_or_l2", points=2),
+    ValueQuestion(
+        id="q6_choose_regularizer", points=2, variable="chosen", validate=_choice,
+        hint="think about what each number in the table measures: which of them contain the penalty, and which "
+             "one tells you how the trained model does on data it did not learn from.",
+    ),
+    WrittenQuestion(
+        id="q7_why_not_val_loss", points=1,
+        rubric="Names the run with the lowest final val_loss in the student's own table and says it is not the "
+               "choice; explains that Keras adds the weight penalty (lambda times the sum of squared or absolute "
+               "weights) to val_loss as to loss, so penalized runs look worse on val_loss whatever their "
+               "predictions; says to compare on validation accuracy or on the cross-entropy without the penalty. "
+               "Half credit for the mechanism without the student's numbers.",
+    ),
+    WrittenQuestion(
+        id="q8_l1_or_l2", points=2,
+        rubric="Chooses L1 for the purpose (a sparse model that uses few features). Says that, trained with a "
+               "gradient method such as Adam, L1 leaves most unhelpful weights tiny but not exactly zero, so the "
+               "features in use are found by a threshold on |w| (or pruning), or by a solver with a proximal / "
+               "coordinate-descent step (Lasso, liblinear) that gives exact zeros. Expected histogram: a tall, "
+               "narrow peak at (near) zero with a few large weights away from it; L2 would shrink all weights "
+               "and leave them spread around zero. One point for the choice with the reason, one for the "
+               "exact-zero caveat and the histogram.",
+    ),
 ]
