@@ -104,4 +104,21 @@ def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
                 tf.config.list_physical_devices()
                 tf.get_logger().setLevel(logging.ERROR)  # TensorFlow resets its logger on import
         _keras.utils.set_random_seed(seed)
+        _reset_global_seed_generator()
     return seed
+
+
+def _reset_global_seed_generator() -> None:
+    """Make unseeded ``keras.random`` calls restart from the new seed.
+
+    Keras keeps one global ``SeedGenerator`` for them. Recent Keras (3.15) resets it in
+    ``set_random_seed``; Keras 3.10 (Colab's, 2026-11) does not, so a second
+    ``seed_everything(0)`` gave other numbers there (found by CI's Colab step). Dropping
+    it makes Keras create a fresh one, seeded from the Python RNG just seeded. This reaches
+    into Keras's internals, so it is skipped quietly where they have moved.
+    """
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # pragma: no cover - another Keras layout
+        return
+    global_state.set_global_attribute("global_seed_generator", None)
