@@ -118,7 +118,7 @@ WRONG_OBJECTIVES = {
             return accuracy
         """), "training went on"),
     "monitors the loss": (RIGHT_OBJECTIVE.replace('KerasPruningCallback(trial, "val_accuracy")', 'KerasPruningCallback(trial, "val_loss")'),
-                          "the reported values are not accuracies"),
+                          "the returned value is not the last epoch's validation accuracy"),
     "trained on a sliver of the data": (textwrap.dedent("""
         from optuna_integration import KerasPruningCallback
 
