@@ -139,7 +139,11 @@ def open_storage(spec: str, *, create: bool = False, heartbeat: int | None = 10)
         raise StorageError(f"storage {shown}: the database driver for {url.drivername} is not installed "
                            f"({exc.__cause__ or exc}); pip install -r requirements.txt") from None
     except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as exc:
-        raise StorageError(f"storage {shown}: cannot use the database ({_reason(exc)})") from None
+        reason = _reason(exc)
+        if not create and ("UndefinedTable" in reason or "no such table" in reason):
+            raise StorageError(f"storage {shown}: the database holds no Optuna studies ({reason}); "
+                               "create the study once with --create") from None
+        raise StorageError(f"storage {shown}: cannot use the database ({reason})") from None
 
 
 def _reason(exc: BaseException) -> str:
