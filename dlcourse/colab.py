@@ -37,7 +37,8 @@ RUNTIME = {
     "ipywidgets": "7.7.1",
 }
 # What a setup cell may install in Colab (each notebook installs what it uses of these).
-INSTALLS = ("scikit-optimize", "scikeras", "keras-tuner")
+INSTALLS = ("scikit-optimize", "scikeras", "keras-tuner",
+            "optuna", "optuna-integration", "optuna-dashboard", "mlflow", "hyperopt", "cmaes")  # lesson 10
 
 
 def pins() -> list[str]:

@@ -19,9 +19,13 @@ REQUIRED = {
     "ipykernel": "6.29", "nbval": "0.11", "nbclient": "0.10", "nbformat": "5.9",
     "pytest": "8.0", "pytest-xdist": "3.5", "tqdm": "4.66", "packaging": "23.0", "psutil": "5.9",
     "playwright": "1.40",
+    "optuna": "5.0", "optuna-integration": "5.0", "optuna-dashboard": "0.21", "mlflow": "3.13", "hyperopt": "0.3",
+    "cmaes": "0.13", "psycopg": "3.3", "psycopg-binary": "3.3",
 }
 # Only needed to develop or test the course, not to study it in Colab.
 DEV_ONLY = {"jupyterlab", "nbval", "pytest", "pytest-xdist", "playwright"}
+# Not installed by the Colab setup cell: only for a study kept in PostgreSQL (lesson 10, section 7).
+POSTGRES_ONLY = {"psycopg", "psycopg-binary"}
 PYTHON_RANGE = ((3, 10), (3, 13))
 INSTALL_FIX = "pip install -r requirements.txt (in the course folder, inside your virtual environment)"
 
@@ -55,6 +59,8 @@ def check_package(name: str, minimum: str) -> Line:
     try:
         found = metadata.version(name)
     except metadata.PackageNotFoundError:
+        if in_colab() and name in POSTGRES_ONLY:
+            return Line(True, name, "not installed (only needed for a study kept in PostgreSQL)")
         optional = in_colab() and name in DEV_ONLY
         return Line(optional, name, "not installed" + (" (only needed for the tests)" if optional else ""), INSTALL_FIX)
     if Version(found) >= Version(minimum) or (in_colab() and name in colab.RUNTIME):

@@ -1,0 +1,272 @@
+"""Plausible wrong answers to exercise 10 fail under ``check`` and under ``dlcourse grade``.
+
+Each fixture is what a student could write; each must be rejected with a message that says
+what is wrong (asserted on a distinctive phrase) without giving the code. The solution's
+answers pass both paths.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import keras
+import optuna
+import pandas as pd
+import pytest
+
+from dlcourse.checking import PASS
+from dlcourse.tune_worker import digits_splits
+from tests.judging import by_check, by_grader
+
+NB = "10_automated_tuning_with_optuna"
+EPOCHS = 2
+X_train, y_train, X_val, y_val = digits_splits(42)
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def namespace_from(source: str, **extra) -> dict:
+    """Run a student's cell as their notebook would, in a namespace holding the setup's names."""
+    namespace = {"keras": keras, "optuna": optuna, "EPOCHS": EPOCHS, "X_train": X_train, "y_train": y_train,
+                 "X_val": X_val, "y_val": y_val, **extra}
+    exec(textwrap.dedent(source), namespace)
+    return namespace
+
+
+def assert_rejected(qid: str, namespace: dict, phrase: str) -> None:
+    checked = by_check(NB, qid, namespace)
+    assert checked.status != PASS, f"check accepted a wrong answer to {qid}"
+    assert phrase in checked.message, checked.message
+    status, message = by_grader(NB, qid, namespace)
+    assert status != PASS, f"the grader accepted a wrong answer to {qid}"
+    assert phrase in message, message
+
+
+def assert_accepted(qid: str, namespace: dict) -> None:
+    checked = by_check(NB, qid, namespace)
+    assert checked.status == PASS, checked.message
+    assert by_grader(NB, qid, namespace)[0] == PASS
+
+
+# --------------------------------------------------------------------------- q1 build_net
+
+RIGHT_BUILD_NET = """
+def build_net(trial):
+    n_layers = trial.suggest_int("n_layers", 1, 3)
+    activation = trial.suggest_categorical("activation", ["relu", "tanh"])
+    model = keras.Sequential([keras.Input((64,))])
+    for i in range(n_layers):
+        model.add(keras.layers.Dense(trial.suggest_int(f"units_{i}", 16, 128, log=True), activation=activation))
+    model.add(keras.layers.Dense(10, activation="softmax"))
+    learning_rate = trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+"""
+
+WRONG_BUILD_NETS = {
+    "a fixed number of layers": (RIGHT_BUILD_NET.replace('trial.suggest_int("n_layers", 1, 3)', "2"),
+                                 "`n_layers` is not asked from the trial"),
+    "every width asked, used or not": (RIGHT_BUILD_NET.replace(
+        "    for i in range(n_layers):\n",
+        "    widths = [trial.suggest_int(f\"units_{i}\", 16, 128, log=True) for i in range(3)]\n    for i in range(n_layers):\n"),
+        "ask for a layer's width only when that layer exists"),
+    "learning rate asked but not used": (RIGHT_BUILD_NET.replace("keras.optimizers.Adam(learning_rate)", "keras.optimizers.Adam()"),
+                                         "not the suggested learning_rate"),
+    "learning rate on a linear scale": (RIGHT_BUILD_NET.replace("1e-4, 1e-1, log=True", "1e-4, 1e-1"),
+                                        "`learning_rate` should be a float from 0.0001 to 0.1 on a log scale"),
+    "activation asked but hard-coded": (RIGHT_BUILD_NET.replace("activation=activation", 'activation="relu"'),
+                                        "not the suggested 'tanh'"),
+}
+
+
+def test_q1_solution_passes():
+    assert_accepted("q1_build_net", namespace_from(RIGHT_BUILD_NET))
+
+
+@pytest.mark.parametrize("name", WRONG_BUILD_NETS)
+def test_q1_wrong_answers_fail(name):
+    source, phrase = WRONG_BUILD_NETS[name]
+    assert source != RIGHT_BUILD_NET
+    assert_rejected("q1_build_net", namespace_from(source), phrase)
+
+
+# --------------------------------------------------------------------------- q2 objective
+
+RIGHT_OBJECTIVE = """
+from optuna_integration import KerasPruningCallback
+
+
+def objective(trial):
+    model = build_net(trial)
+    history = model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=EPOCHS, batch_size=32, verbose=0,
+                        callbacks=[KerasPruningCallback(trial, "val_accuracy")])
+    return history.history["val_accuracy"][-1]
+"""
+
+WRONG_OBJECTIVES = {
+    "no pruning callback": (RIGHT_OBJECTIVE.replace('callbacks=[KerasPruningCallback(trial, "val_accuracy")]', "callbacks=[]"),
+                            "nothing was reported to the trial"),
+    "returns the training accuracy": (RIGHT_OBJECTIVE.replace('history.history["val_accuracy"][-1]', 'history.history["accuracy"][-1]'),
+                                      "the returned value is not the last epoch's validation accuracy"),
+    "reports but never lets the pruner stop": (textwrap.dedent("""
+        def objective(trial):
+            model = build_net(trial)
+            for epoch in range(EPOCHS):
+                model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=1, batch_size=32, verbose=0)
+                accuracy = model.evaluate(X_val, y_val, verbose=0)[1]
+                trial.report(accuracy, epoch)
+            return accuracy
+        """), "training went on"),
+    "monitors the loss": (RIGHT_OBJECTIVE.replace('KerasPruningCallback(trial, "val_accuracy")', 'KerasPruningCallback(trial, "val_loss")'),
+                          "the returned value is not the last epoch's validation accuracy"),
+    "trained on a sliver of the data": (textwrap.dedent("""
+        from optuna_integration import KerasPruningCallback
+
+
+        def objective(trial):
+            model = build_net(trial)
+            history = model.fit(X_train[:0 + 10], y_train[:10], validation_data=(X_val, y_val), epochs=EPOCHS,
+                                batch_size=32, verbose=0, callbacks=[KerasPruningCallback(trial, "val_accuracy")])
+            return history.history["val_accuracy"][-1]
+        """), "is it trained on the training data"),
+}
+
+
+def objective_namespace(source: str) -> dict:
+    namespace = namespace_from(RIGHT_BUILD_NET)
+    exec(textwrap.dedent(source), namespace)
+    return namespace
+
+
+def test_q2_solution_passes():
+    assert_accepted("q2_objective", objective_namespace(RIGHT_OBJECTIVE))
+
+
+@pytest.mark.parametrize("name", WRONG_OBJECTIVES)
+def test_q2_wrong_answers_fail(name):
+    source, phrase = WRONG_OBJECTIVES[name]
+    assert_rejected("q2_objective", objective_namespace(source), phrase)
+
+
+# --------------------------------------------------------------------------- q3 pruning
+
+
+def made_up_study(pruner) -> optuna.Study:
+    """A study whose trials are known: 2 complete (EPOCHS reports), 2 pruned after 1 epoch, 1 failed."""
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState, create_trial
+
+    study = optuna.create_study(direction="maximize", pruner=pruner)
+    d = {"x": FloatDistribution(0, 1)}
+    curves = [(TrialState.COMPLETE, [0.5, 0.8]), (TrialState.COMPLETE, [0.6, 0.9]), (TrialState.PRUNED, [0.2]),
+              (TrialState.PRUNED, [0.1]), (TrialState.FAIL, [])]
+    for state, curve in curves:
+        study.add_trial(create_trial(state=state, value=curve[-1] if state == TrialState.COMPLETE else None,
+                                     params={"x": 0.5}, distributions=d,
+                                     intermediate_values=dict(enumerate(curve))))
+    return study
+
+
+def pruning_namespace(pruning, pruner=None) -> dict:
+    study = made_up_study(pruner or optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0))
+    return {"pruned_study": study, "EPOCHS": EPOCHS, "N_PRUNE_TRIALS": 5, "pruning": pruning}
+
+
+RIGHT_PRUNING = {"pruned": 2, "epochs_saved": 2}  # 2 pruned trials x 1 epoch not trained
+
+WRONG_PRUNINGS = {
+    "counts the failed trial as pruned": ({"pruned": 3, "epochs_saved": 4}, "count the trials whose state is PRUNED"),
+    "last step taken as epochs trained (off by one)": ({"pruned": 2, "epochs_saved": 2 * (EPOCHS - 0)},
+                                                       "steps count from 0"),
+    "every trial's missing epochs, the failed one too": ({"pruned": 2, "epochs_saved": 5 * EPOCHS - 6},
+                                                         "count, for each pruned trial"),
+    "a float": ({"pruned": 2, "epochs_saved": 2.0}, "whole numbers"),
+}
+
+
+def test_q3_solution_passes():
+    assert_accepted("q3_pruning", pruning_namespace(RIGHT_PRUNING))
+
+
+@pytest.mark.parametrize("name", WRONG_PRUNINGS)
+def test_q3_wrong_answers_fail(name):
+    value, phrase = WRONG_PRUNINGS[name]
+    assert_rejected("q3_pruning", pruning_namespace(value), phrase)
+
+
+def test_q3_a_study_without_the_median_pruner_fails():
+    assert_rejected("q3_pruning", pruning_namespace(RIGHT_PRUNING, optuna.pruners.NopPruner()), "uses a NopPruner")
+
+
+# --------------------------------------------------------------------------- q4 resume
+
+
+@pytest.fixture()
+def stored(tmp_path):
+    storage, name = f"sqlite:///{tmp_path / 'exercise.db'}", "exercise"
+    first = optuna.create_study(direction="maximize", study_name=name, storage=storage,
+                                sampler=optuna.samplers.TPESampler(seed=0))
+    first.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    return {"STORAGE": storage, "STUDY_NAME": name, "first_params": [t.params for t in first.trials],
+            "quick": lambda t: t.suggest_float("x", 0, 1)}
+
+
+def resume_namespace(stored: dict, source: str) -> dict:
+    namespace = {"optuna": optuna, **stored}
+    exec(textwrap.dedent(source), namespace)
+    return namespace
+
+
+RIGHT_RESUME = """
+resumed = optuna.load_study(study_name=STUDY_NAME, storage=STORAGE, sampler=optuna.samplers.TPESampler(seed=1))
+resumed.optimize(quick, n_trials=2)
+"""
+
+WRONG_RESUMES = {
+    "a new study in memory with the same name": (
+        'resumed = optuna.create_study(direction="maximize", study_name=STUDY_NAME)\nresumed.optimize(quick, n_trials=2)',
+        "it is a new study"),
+    "a new study in the same storage": (
+        'resumed = optuna.create_study(direction="maximize", study_name="exercise-2", storage=STORAGE)\nresumed.optimize(quick, n_trials=2)',
+        "do not start a new one"),
+    "resumed but no new trials": ('resumed = optuna.load_study(study_name=STUDY_NAME, storage=STORAGE)',
+                                  "run 2 more"),
+}
+
+
+def test_q4_solution_passes(stored):
+    assert_accepted("q4_resume", resume_namespace(stored, RIGHT_RESUME))
+
+
+def test_q4_load_if_exists_passes_too(stored):
+    source = ('resumed = optuna.create_study(direction="maximize", study_name=STUDY_NAME, storage=STORAGE, '
+              'load_if_exists=True)\nresumed.optimize(quick, n_trials=2)')
+    assert_accepted("q4_resume", resume_namespace(stored, source))
+
+
+@pytest.mark.parametrize("name", WRONG_RESUMES)
+def test_q4_wrong_answers_fail(stored, name):
+    source, phrase = WRONG_RESUMES[name]
+    assert_rejected("q4_resume", resume_namespace(stored, source), phrase)
+
+
+# --------------------------------------------------------------------------- q5 TPE vs random
+
+# TPE is higher on average (one big win) but loses on seed 1: by the question's rule it did not beat random.
+MIXED = pd.DataFrame({"seed": [0, 1, 2], "TPE": [0.990, 0.975, 0.992], "random": [0.960, 0.980, 0.985]})
+TPE_ALWAYS = pd.DataFrame({"seed": [0, 1], "TPE": [0.99, 0.98], "random": [0.97, 0.97]})
+
+
+def test_q5_right_decisions_pass():
+    assert_accepted("q5_tpe_vs_random", {"comparison": MIXED, "tpe_beat_random": False})
+    assert_accepted("q5_tpe_vs_random", {"comparison": TPE_ALWAYS, "tpe_beat_random": True})
+
+
+@pytest.mark.parametrize("table, decision, phrase", [
+    (MIXED, True, "does not follow from your own comparison table"),  # decided by the mean
+    (TPE_ALWAYS, False, "does not follow from your own comparison table"),  # "TPE never really wins"
+    (MIXED, "no", "should be True or False"),
+    (MIXED.iloc[:1], False, "at least two seeds"),
+], ids=["by the mean", "against the table", "a string", "one seed"])
+def test_q5_wrong_answers_fail(table, decision, phrase):
+    assert_rejected("q5_tpe_vs_random", {"comparison": table, "tpe_beat_random": decision}, phrase)
