@@ -138,11 +138,26 @@ def run_hyperband(space: Space, budget: Budget, seed: int, data: Data, *, direct
     return result
 
 
+def _optuna(method: str) -> Callable[..., dict]:
+    """Lesson 10's Optuna TPE (and TPE with median pruning) on this space and budget
+    (benchmarks/optuna_methods.py; same trials, epochs per model and data as the others)."""
+
+    def run(space: Space, budget: Budget, seed: int, data: Data, *, directory: str) -> dict:
+        from optuna_methods import OPTUNA_METHODS  # benchmarks/ is this script's folder
+
+        limits = {"max_trials": budget.epochs // budget.max_epochs, "max_epochs": budget.max_epochs}
+        return OPTUNA_METHODS[method](space.hypermodel, limits, seed, (data.x_train, data.y_train, data.x_val, data.y_val))
+
+    return run
+
+
 METHODS: dict[str, Callable[..., dict]] = {
     "grid": run_grid,
     "random": run_random,
     "bayesian": run_bayesian,
     "hyperband": run_hyperband,
+    "optuna-tpe": _optuna("optuna-tpe"),
+    "optuna-tpe-pruned": _optuna("optuna-tpe-pruned"),
 }
 
 
