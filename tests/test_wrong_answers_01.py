@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlcourse.checking import PASS, FunctionQuestion, ValueQuestion, questions_for
+from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions_for
 from tests.judging import by_check, by_grader, solution_namespace
 
 NB = "01_classification_metrics"
@@ -109,6 +109,8 @@ def threshold_for_recall(y_true, scores, min_recall):
     ("q4_macro_f1", "micro average (accuracy)"): (macro(average="np.mean(y_true == y_pred)"), "expected 0.266667"),
     ("q5_majority_accuracy", "the first-seen class on a tie"): ('''
 from collections import Counter
+
+PASS = Status.PASSED  # the verdict of a right answer
 def majority_accuracy(y_train, y_test):
     majority = Counter(np.asarray(y_train).tolist()).most_common(1)[0][0]
     return float(np.mean(np.asarray(y_test) == majority))

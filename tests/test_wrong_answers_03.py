@@ -14,7 +14,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlcourse.checking import PASS, FunctionQuestion, ValueQuestion, WrittenQuestion, questions_for
+from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, WrittenQuestion, questions_for
 from dlcourse.exercises import exercise_id
 from judging import ROOT, by_check, by_grader, solution_namespace
 
@@ -154,6 +154,8 @@ import numpy as np
 from scipy import stats
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+
+PASS = Status.PASSED  # the verdict of a right answer
 
 keras.utils.set_random_seed(0)
 EPOCHS, N_FOLDS, SEED = 1, 2, 42
