@@ -166,7 +166,7 @@ def test_unreadable_files_and_other_assignments(graded):
     with open(graded["out"] / "summary.csv", encoding="utf-8") as handle:
         summary = {r["student"]: r for r in csv.DictReader(handle)}
     assert "another assignment" in summary["other_assignment"]["review"]
-    assert summary["full"]["points"] == "4" and summary["full"]["max_points"] == "5"
+    assert summary["full"]["points"] == "4" and summary["full"]["max_points"] == "6"
 
 
 def test_cells_found_by_marker_or_id(graded):
@@ -230,7 +230,7 @@ def test_reports_and_record(graded):
     assert "Rubric" not in report and "Rubric" in (out / "review" / "full.html").read_text(encoding="utf-8")
     wrong = (out / "reports" / "wrong.html").read_text(encoding="utf-8")
     assert "expected 0.0, found 1.0" in wrong
-    assert "4 of 5 points" in report
+    assert "4 of 6 points" in report
     assert json.loads((out / "grading.json").read_text())["seed"] == 7
 
 
