@@ -1,6 +1,6 @@
 """scikeras's Keras wrappers, made into proper scikit-learn classifiers and regressors.
 
-scikeras 0.13 predates scikit-learn's ``__sklearn_tags__`` protocol (COMPAT.md):
+scikeras 0.13 predates scikit-learn's ``__sklearn_tags__`` protocol (docs/COMPAT.md):
 
 - on scikit-learn 1.6 a search over ``scikeras.wrappers.KerasClassifier`` fails with
   ``AttributeError: ... __sklearn_tags__``;

@@ -26,8 +26,6 @@ RELATIVE = re.compile(r"(?<![\w/.])((?:\.\./)+[\w./-]*[\w/])")
 EXCUSED = {
     # CI's data set is the CI machine's folder beside the clone; a reader never runs this script.
     (".ci/run", "../shared"),
-    # Fixed on another developer's branch (issue 11, lesson 03); drop this entry after the merge.
-    ("lessons/03_hyperparameters_and_validation.ipynb", "../shared"),
 }
 
 
