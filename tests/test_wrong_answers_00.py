@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import Status
-from tests.judging import by_check, by_grader, solution_namespace
 
 PASS = Status.PASSED  # the verdict of a right answer
+from tests.judging import by_check, by_grader, solution_namespace
+
 
 NB = "00_start_here"
 

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions_for
+
+PASS = Status.PASSED  # the verdict of a right answer
 from tests.judging import by_check, by_grader, solution_namespace
 
 NB = "01_classification_metrics"
@@ -110,7 +112,6 @@ def threshold_for_recall(y_true, scores, min_recall):
     ("q5_majority_accuracy", "the first-seen class on a tie"): ('''
 from collections import Counter
 
-PASS = Status.PASSED  # the verdict of a right answer
 def majority_accuracy(y_train, y_test):
     majority = Counter(np.asarray(y_train).tolist()).most_common(1)[0][0]
     return float(np.mean(np.asarray(y_test) == majority))

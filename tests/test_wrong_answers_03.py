@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, WrittenQuestion, questions_for
+
+PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import exercise_id
 from judging import ROOT, by_check, by_grader, solution_namespace
 
@@ -155,7 +157,6 @@ from scipy import stats
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-PASS = Status.PASSED  # the verdict of a right answer
 
 keras.utils.set_random_seed(0)
 EPOCHS, N_FOLDS, SEED = 1, 2, 42

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import Status, questions_for
-from tests.judging import by_check, by_grader, solution_namespace
 
 PASS = Status.PASSED  # the verdict of a right answer
+from tests.judging import by_check, by_grader, solution_namespace
+
 
 NB = "04_grid_and_random_search"
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,9 +18,10 @@ import pytest
 import sklearn
 
 from dlcourse.checking import Status, questions_for
-from tests.judging import by_check, by_grader, solution_namespace
 
 PASS = Status.PASSED  # the verdict of a right answer
+from tests.judging import by_check, by_grader, solution_namespace
+
 
 NB = "05_bayesian_optimization"
 ROOT = Path(__file__).resolve().parents[1]

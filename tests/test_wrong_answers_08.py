@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions_for
+
+PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import answer_id, exercise_id
 from judging import ROOT, by_check, by_grader, solution_namespace
 
-PASS = Status.PASSED  # the verdict of a right answer
 
 NB = "08_augmentation_schedules_early_stopping"
 L = keras.layers

@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 
 from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions_for
+
+PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import answer_id, exercise_id
 from judging import ROOT, by_check, by_grader, solution_namespace
 
-PASS = Status.PASSED  # the verdict of a right answer
 
 NB = "09_cifar10_project"
 L = keras.layers

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 
 from dlcourse.checking import Status
+
+PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.tune_worker import digits_splits
 from tests.judging import by_check, by_grader
 
@@ -95,7 +97,6 @@ def test_q1_wrong_answers_fail(name):
 RIGHT_OBJECTIVE = """
 from optuna_integration import KerasPruningCallback
 
-PASS = Status.PASSED  # the verdict of a right answer
 
 
 def objective(trial):
