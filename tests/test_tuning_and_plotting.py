@@ -76,7 +76,7 @@ def test_gp_step_figure_and_explorer():
     assert len(observations.get_xdata()) == 5  # ... and the figure shows all 5
     with pytest.raises(ValueError, match="between 0 and 7"):
         gp_step_figure(result, 8)
-    assert gp_step_explorer(result).widget.children[0].max == 7
+    assert gp_step_explorer(result).controls["step"].max == 7
     plt.close("all")
 
 
