@@ -86,3 +86,22 @@ def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list
     grades = grader.score(assignment, "student", answers, [student, probe], [CellRun(CellStatus.OK)] * 2, reports)
     grade = next(g for g in grades if g.question == qid)
     return grade.status, grade.message
+
+
+def assert_rejected(notebook: str, qid: str, namespace: Mapping[str, Any], *phrases: str) -> None:
+    """A wrong answer fails under ``check`` and under the grader, each message saying ``phrases``."""
+    checked = by_check(notebook, qid, namespace)
+    assert checked.status != "passed", f"check accepted a wrong answer to {qid}: {checked}"
+    status, message = by_grader(notebook, qid, namespace)
+    assert status != "passed", f"the grader accepted a wrong answer to {qid}: {message}"
+    for phrase in phrases:
+        assert phrase in checked.message, checked.message
+        assert phrase in message, message
+
+
+def assert_accepted(notebook: str, qid: str, namespace: Mapping[str, Any]) -> None:
+    """A right answer passes under ``check`` and under the grader."""
+    checked = by_check(notebook, qid, namespace)
+    assert checked.status == "passed", str(checked)
+    status, message = by_grader(notebook, qid, namespace)
+    assert status == "passed", message

@@ -18,6 +18,7 @@ from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, WrittenQu
 
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import exercise_id
+import judging
 from judging import ROOT, by_check, by_grader, solution_namespace
 
 NOTEBOOK = "03_hyperparameters_and_validation"
@@ -31,12 +32,7 @@ def define(source: str) -> dict:
 
 
 def assert_rejected(qid: str, namespace: dict, phrase: str) -> None:
-    checked = by_check(NOTEBOOK, qid, namespace)
-    graded = by_grader(NOTEBOOK, qid, namespace)
-    assert checked.status != PASS, checked
-    assert graded[0] != PASS, graded
-    for message in (checked.message, graded[1]):
-        assert phrase in message, message
+    judging.assert_rejected(NOTEBOOK, qid, namespace, phrase)
 
 
 # --------------------------------------------------------------------------- function questions

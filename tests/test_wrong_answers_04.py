@@ -18,6 +18,7 @@ import pytest
 from dlcourse.checking import Status, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
+from tests import judging
 from tests.judging import by_check, by_grader, solution_namespace
 
 
@@ -26,19 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def assert_rejected(qid: str, namespace: dict, phrase: str) -> None:
-    checked = by_check(NB, qid, namespace)
-    status, message = by_grader(NB, qid, namespace)
-    assert checked.status != PASS, f"check accepted it: {checked}"
-    assert status != PASS, f"the grader accepted it: {message}"
-    assert phrase in checked.message, checked.message
-    assert phrase in message, message
+    judging.assert_rejected(NB, qid, namespace, phrase)
 
 
 def assert_accepted(qid: str, namespace: dict) -> None:
-    checked = by_check(NB, qid, namespace)
-    assert checked.status == PASS, str(checked)
-    status, message = by_grader(NB, qid, namespace)
-    assert status == PASS, message
+    judging.assert_accepted(NB, qid, namespace)
 
 
 # --------------------------------------------------------------------------- q1: the grid

@@ -18,6 +18,7 @@ from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions
 
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import answer_id, exercise_id
+import judging
 from judging import ROOT, by_check, by_grader, solution_namespace
 
 
@@ -26,19 +27,11 @@ L = keras.layers
 
 
 def rejected(qid: str, namespace: dict, phrase: str) -> None:
-    checked = by_check(NB, qid, namespace)
-    assert checked.status != PASS, checked
-    assert phrase in checked.message, checked.message
-    status, message = by_grader(NB, qid, namespace)
-    assert status != PASS, message
-    assert phrase in message, message
+    judging.assert_rejected(NB, qid, namespace, phrase)
 
 
 def accepted(qid: str, namespace: dict) -> None:
-    checked = by_check(NB, qid, namespace)
-    assert checked.status == PASS, checked
-    status, message = by_grader(NB, qid, namespace)
-    assert status == PASS, message
+    judging.assert_accepted(NB, qid, namespace)
 
 
 # --------------------------------------------------------------------------- q1: the augmentation pipeline

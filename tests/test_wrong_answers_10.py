@@ -18,6 +18,7 @@ from dlcourse.checking import Status
 
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.tune_worker import digits_splits
+from tests import judging
 from tests.judging import by_check, by_grader
 
 NB = "10_automated_tuning_with_optuna"
@@ -35,18 +36,11 @@ def namespace_from(source: str, **extra) -> dict:
 
 
 def assert_rejected(qid: str, namespace: dict, phrase: str) -> None:
-    checked = by_check(NB, qid, namespace)
-    assert checked.status != PASS, f"check accepted a wrong answer to {qid}"
-    assert phrase in checked.message, checked.message
-    status, message = by_grader(NB, qid, namespace)
-    assert status != PASS, f"the grader accepted a wrong answer to {qid}"
-    assert phrase in message, message
+    judging.assert_rejected(NB, qid, namespace, phrase)
 
 
 def assert_accepted(qid: str, namespace: dict) -> None:
-    checked = by_check(NB, qid, namespace)
-    assert checked.status == PASS, checked.message
-    assert by_grader(NB, qid, namespace)[0] == PASS
+    judging.assert_accepted(NB, qid, namespace)
 
 
 # --------------------------------------------------------------------------- q1 build_net
