@@ -7,12 +7,16 @@ Start as many as you like, on one machine or many; they share the study through 
     # then, in each terminal / on each machine:
     python -m dlcourse.tune_worker --storage journal:runs/10_optuna/digits.journal --study digits --n-trials 20
 
-``--storage`` is either ``journal:PATH`` (Optuna's journal file: several processes on ONE
-machine; no server) or a database URL that SQLAlchemy understands: ``sqlite:///PATH`` (one
-process at a time: SQLite locks the whole file for each write, so concurrent workers wait and
-fail with "database is locked") or ``postgresql://USER:PASSWORD@HOST:PORT/DB`` (any number of
-workers on any number of machines). ``--n-trials`` is the study's target: each worker stops
-once the study holds that many finished (complete or pruned) trials, whoever ran them.
+``--storage`` is either ``journal:PATH`` (Optuna's journal file, no server: for workers that
+all see the same file, i.e. processes on one machine, or machines that share it on a network
+file system such as NFS, which its lock file is made for) or a database URL that SQLAlchemy
+understands: ``sqlite:///PATH`` (best for one process: SQLite lets one writer at a time change
+the database; a concurrent worker waits for the lock and fails with "database is locked" only
+when its busy timeout, 5 seconds by default, runs out) or
+``postgresql://USER:PASSWORD@HOST:PORT/DB`` (any number of workers on any number of machines,
+no shared file system needed). ``--n-trials`` is the study's target: each worker stops once
+the study holds at least that many finished (complete or pruned) trials, whoever ran them;
+with several workers it can hold a few more, as the others finish the trials they are running.
 
 With a database URL each running trial sends a heartbeat; a trial whose worker died (killed,
 machine lost) is marked FAIL by the next worker that asks for a trial, and run once more
@@ -200,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dlcourse.tune_worker", description=__doc__.split("\n")[0])
     parser.add_argument("--storage", required=True, help="journal:PATH, sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DB")
     parser.add_argument("--study", required=True, help="the study's name")
-    parser.add_argument("--n-trials", type=int, default=20, help="stop when the study holds this many finished trials")
+    parser.add_argument("--n-trials", type=int, default=20, help="stop when the study holds at least this many finished trials")
     parser.add_argument("--epochs", type=int, default=9, help="epochs of each trial (the pruning steps)")
     parser.add_argument("--pruner", choices=["median", "hyperband", "none"], default="median")
     parser.add_argument("--seed", type=int, default=None, help="sampler seed; give each worker a different one (or none)")

@@ -19,7 +19,6 @@ from dlcourse.checking import Status
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.tune_worker import digits_splits
 from tests import judging
-from tests.judging import by_check, by_grader
 
 NB = "10_automated_tuning_with_optuna"
 EPOCHS = 2
@@ -72,6 +71,8 @@ WRONG_BUILD_NETS = {
                                         "`learning_rate` should be a float from 0.0001 to 0.1 on a log scale"),
     "activation asked but hard-coded": (RIGHT_BUILD_NET.replace("activation=activation", 'activation="relu"'),
                                         "not the suggested 'tanh'"),
+    "SGD instead of Adam": (RIGHT_BUILD_NET.replace("keras.optimizers.Adam(learning_rate)", "keras.optimizers.SGD(learning_rate)"),
+                            "the question asks for Adam"),
 }
 
 
@@ -115,7 +116,12 @@ WRONG_OBJECTIVES = {
             return accuracy
         """), "training went on"),
     "monitors the loss": (RIGHT_OBJECTIVE.replace('KerasPruningCallback(trial, "val_accuracy")', 'KerasPruningCallback(trial, "val_loss")'),
-                          "the returned value is not the last epoch's validation accuracy"),
+                          "not each epoch's validation accuracy"),
+    "reports and returns the training accuracy": (
+        RIGHT_OBJECTIVE.replace('"val_accuracy"', '"accuracy"'), "are the training accuracy, not the validation accuracy"),
+    "returns the best epoch, not the last": (
+        RIGHT_OBJECTIVE.replace('return history.history["val_accuracy"][-1]', 'return max(history.history["val_accuracy"])'),
+        "an earlier epoch's"),
     "trained on a sliver of the data": (textwrap.dedent("""
         from optuna_integration import KerasPruningCallback
 
@@ -139,6 +145,34 @@ def test_q2_solution_passes():
     assert_accepted("q2_objective", objective_namespace(RIGHT_OBJECTIVE))
 
 
+OTHER_RIGHT_OBJECTIVES = {
+    "evaluates after training": RIGHT_OBJECTIVE.replace('return history.history["val_accuracy"][-1]',
+                                                        "return model.evaluate(X_val, y_val, verbose=0)[1]"),
+    "an epoch loop that reports and prunes itself": textwrap.dedent("""
+        def objective(trial):
+            model = build_net(trial)
+            for epoch in range(EPOCHS):
+                model.fit(X_train, y_train, epochs=1, batch_size=32, verbose=0)
+                accuracy = model.evaluate(X_val, y_val, verbose=0)[1]
+                trial.report(accuracy, epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+            return accuracy
+        """),
+}
+
+
+@pytest.mark.parametrize("name", OTHER_RIGHT_OBJECTIVES)
+def test_q2_other_right_objectives_pass(name):
+    assert_accepted("q2_objective", objective_namespace(OTHER_RIGHT_OBJECTIVES[name]))
+
+
+def test_q2_check_leaves_keras_fit_as_it_was():
+    fit, own = keras.Model.fit, vars(keras.Model).get("fit")
+    judging.by_check(NB, "q2_objective", objective_namespace(RIGHT_OBJECTIVE))
+    assert keras.Model.fit is fit and vars(keras.Model).get("fit") is own
+
+
 @pytest.mark.parametrize("name", WRONG_OBJECTIVES)
 def test_q2_wrong_answers_fail(name):
     source, phrase = WRONG_OBJECTIVES[name]
@@ -148,25 +182,45 @@ def test_q2_wrong_answers_fail(name):
 # --------------------------------------------------------------------------- q3 pruning
 
 
-def made_up_study(pruner) -> optuna.Study:
-    """A study whose trials are known: 2 complete (EPOCHS reports), 2 pruned after 1 epoch, 1 failed."""
-    from optuna.distributions import FloatDistribution
-    from optuna.trial import TrialState, create_trial
+SEED = 42
+RIGHT_PRUNER = {"n_startup_trials": 2, "n_warmup_steps": 0}
 
-    study = optuna.create_study(direction="maximize", pruner=pruner)
-    d = {"x": FloatDistribution(0, 1)}
+
+def made_up_study(pruner=None, sampler=None, direction="maximize") -> optuna.Study:
+    """A study whose trials are known: 2 complete (EPOCHS reports), 2 pruned after 1 epoch, 1 failed.
+
+    Its sampler proposes the parameters (TPE seeded with SEED unless given), as in the exercise;
+    the outcome of each trial is scripted, nothing is trained."""
+    from optuna.trial import TrialState
+
+    study = optuna.create_study(direction=direction, pruner=pruner or optuna.pruners.MedianPruner(**RIGHT_PRUNER),
+                                sampler=sampler or optuna.samplers.TPESampler(seed=SEED))
     curves = [(TrialState.COMPLETE, [0.5, 0.8]), (TrialState.COMPLETE, [0.6, 0.9]), (TrialState.PRUNED, [0.2]),
               (TrialState.PRUNED, [0.1]), (TrialState.FAIL, [])]
-    for state, curve in curves:
-        study.add_trial(create_trial(state=state, value=curve[-1] if state == TrialState.COMPLETE else None,
-                                     params={"x": 0.5}, distributions=d,
-                                     intermediate_values=dict(enumerate(curve))))
+
+    def scripted(trial):
+        trial.suggest_float("x", 0, 1)
+        trial.suggest_int("n", 1, 3)
+        state, curve = curves[trial.number]
+        for step, accuracy in enumerate(curve):
+            trial.report(accuracy, step)
+        if state == TrialState.PRUNED:
+            raise optuna.TrialPruned()
+        if state == TrialState.FAIL:
+            raise RuntimeError("a failed trial")
+        return curve[-1]
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # the failed trial is meant; no traceback in the log
+    try:
+        study.optimize(scripted, n_trials=len(curves), catch=(RuntimeError,))
+    finally:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
     return study
 
 
-def pruning_namespace(pruning, pruner=None) -> dict:
-    study = made_up_study(pruner or optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0))
-    return {"pruned_study": study, "EPOCHS": EPOCHS, "N_PRUNE_TRIALS": 5, "pruning": pruning}
+def pruning_namespace(pruning, **study) -> dict:
+    return {"pruned_study": made_up_study(**study), "EPOCHS": EPOCHS, "N_PRUNE_TRIALS": 5, "SEED": SEED,
+            "pruning": pruning}
 
 
 RIGHT_PRUNING = {"pruned": 2, "epochs_saved": 2}  # 2 pruned trials x 1 epoch not trained
@@ -192,7 +246,28 @@ def test_q3_wrong_answers_fail(name):
 
 
 def test_q3_a_study_without_the_median_pruner_fails():
-    assert_rejected("q3_pruning", pruning_namespace(RIGHT_PRUNING, optuna.pruners.NopPruner()), "uses a NopPruner")
+    assert_rejected("q3_pruning", pruning_namespace(RIGHT_PRUNING, pruner=optuna.pruners.NopPruner()), "uses a NopPruner")
+
+
+WRONG_STUDIES = {
+    "direction forgotten (minimizes)": ({"direction": "minimize"}, "minimizes its objective"),
+    "unseeded sampler": ({"sampler": optuna.samplers.TPESampler()},
+                         "not the ones a TPE sampler seeded with SEED proposes"),
+    "sampler seeded with another seed": ({"sampler": optuna.samplers.TPESampler(seed=SEED + 1)},
+                                         "not the ones a TPE sampler seeded with SEED proposes"),
+    "random search instead of TPE": ({"sampler": optuna.samplers.RandomSampler(seed=SEED)},
+                                     "the question asks for a TPE sampler"),
+    "the lesson's pruner settings": ({"pruner": optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)},
+                                     "the question asks for 2 startup trials and no warm-up steps"),
+    "a warm-up step too many": ({"pruner": optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)},
+                                "the question asks for 2 startup trials and no warm-up steps"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_STUDIES)
+def test_q3_a_study_not_run_as_asked_fails(name):
+    study, phrase = WRONG_STUDIES[name]
+    assert_rejected("q3_pruning", pruning_namespace(RIGHT_PRUNING, **study), phrase)
 
 
 # --------------------------------------------------------------------------- q4 resume
@@ -205,7 +280,7 @@ def stored(tmp_path):
                                 sampler=optuna.samplers.TPESampler(seed=0))
     first.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     return {"STORAGE": storage, "STUDY_NAME": name, "first_params": [t.params for t in first.trials],
-            "quick": lambda t: t.suggest_float("x", 0, 1)}
+            "quick": lambda t: t.suggest_float("x", 0, 1), "SEED": 0}
 
 
 def resume_namespace(stored: dict, source: str) -> dict:
@@ -215,7 +290,7 @@ def resume_namespace(stored: dict, source: str) -> dict:
 
 
 RIGHT_RESUME = """
-resumed = optuna.load_study(study_name=STUDY_NAME, storage=STORAGE, sampler=optuna.samplers.TPESampler(seed=1))
+resumed = optuna.load_study(study_name=STUDY_NAME, storage=STORAGE, sampler=optuna.samplers.TPESampler(seed=SEED + 1))
 resumed.optimize(quick, n_trials=2)
 """
 
@@ -228,6 +303,11 @@ WRONG_RESUMES = {
         "do not start a new one"),
     "resumed but no new trials": ('resumed = optuna.load_study(study_name=STUDY_NAME, storage=STORAGE)',
                                   "run 2 more"),
+    "resumed with an unseeded sampler": (
+        'resumed = optuna.load_study(study_name=STUDY_NAME, storage=STORAGE)\nresumed.optimize(quick, n_trials=2)',
+        "not the ones a new sampler seeded with SEED + 1 proposes"),
+    "resumed with the first study's seed": (RIGHT_RESUME.replace("seed=SEED + 1", "seed=SEED"),
+                                            "not the ones a new sampler seeded with SEED + 1 proposes"),
 }
 
 
@@ -237,7 +317,8 @@ def test_q4_solution_passes(stored):
 
 def test_q4_load_if_exists_passes_too(stored):
     source = ('resumed = optuna.create_study(direction="maximize", study_name=STUDY_NAME, storage=STORAGE, '
-              'load_if_exists=True)\nresumed.optimize(quick, n_trials=2)')
+              'sampler=optuna.samplers.TPESampler(seed=SEED + 1), load_if_exists=True)\n'
+              'resumed.optimize(quick, n_trials=2)')
     assert_accepted("q4_resume", resume_namespace(stored, source))
 
 
