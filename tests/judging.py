@@ -88,8 +88,9 @@ def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list
     return grade.status, grade.message
 
 
-def assert_rejected(notebook: str, qid: str, namespace: Mapping[str, Any], *phrases: str) -> None:
-    """A wrong answer fails under ``check`` and under the grader, each message saying ``phrases``."""
+def assert_rejected(notebook: str, qid: str, namespace: Mapping[str, Any], *phrases: str) -> tuple[Verdict, str]:
+    """A wrong answer fails under ``check`` and under the grader, each message saying ``phrases``.
+    Returns ``check``'s verdict and the grader's message, for further checks of the wording."""
     checked = by_check(notebook, qid, namespace)
     assert checked.status != "passed", f"check accepted a wrong answer to {qid}: {checked}"
     status, message = by_grader(notebook, qid, namespace)
@@ -97,6 +98,7 @@ def assert_rejected(notebook: str, qid: str, namespace: Mapping[str, Any], *phra
     for phrase in phrases:
         assert phrase in checked.message, checked.message
         assert phrase in message, message
+    return checked, message
 
 
 def assert_accepted(notebook: str, qid: str, namespace: Mapping[str, Any]) -> None:

@@ -19,7 +19,7 @@ from dlcourse.checking import Status, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
 from tests import judging
-from tests.judging import by_check, by_grader, solution_namespace
+from tests.judging import solution_namespace
 
 
 NB = "04_grid_and_random_search"

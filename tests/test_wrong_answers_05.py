@@ -21,7 +21,7 @@ from dlcourse.checking import Status, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
 from tests import judging
-from tests.judging import by_check, by_grader, solution_namespace
+from tests.judging import solution_namespace
 
 
 NB = "05_bayesian_optimization"

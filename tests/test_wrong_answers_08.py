@@ -19,7 +19,7 @@ from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import answer_id, exercise_id
 import judging
-from judging import ROOT, by_check, by_grader, solution_namespace
+from judging import ROOT, solution_namespace
 
 
 NB = "08_augmentation_schedules_early_stopping"

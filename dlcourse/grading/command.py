@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from dlcourse.grading import gradebook as gb
 from dlcourse.grading.grader import (GradingError, Settings, find_submissions, grade_all, load_assignment,
