@@ -88,7 +88,10 @@ def _run(space: Callable, budget: Any, seed: int, data: Any, *, pruned: bool) ->
     epochs = _field(budget, "epochs_per_trial", "max_epochs", "epochs")
     total = trials * epochs
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1) if pruned else optuna.pruners.NopPruner()
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
+    # TPE's default random start is 10 trials: more than the 9 full trials of this budget, so it would never model
+    # anything. 3, as keras-tuner's Bayesian search gets here (BAYESIAN_INITIAL_POINTS).
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=3)
+    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
 
     def objective(trial):
         model = space(TrialAsHyperParameters(trial))
