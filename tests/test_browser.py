@@ -144,6 +144,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         pytest.skip(f"Chromium is not installed: {INSTALL}")
     folder = tmp_path_factory.mktemp("lab")
     home = tmp_path_factory.mktemp("lab-home")
+    # JupyterLab's own settings for the test: every cell attached to the page (its default windowing
+    # detaches or hides cells out of view, so the explorer could not be read), and no news pop-up.
+    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab"
+    for name, values in (("notebook-extension/tracker", {"windowingMode": "none"}),
+                         ("apputils-extension/notification", {"fetchNews": "false"})):
+        (settings / f"{name}.jupyterlab-settings").parent.mkdir(parents=True, exist_ok=True)
+        (settings / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
     port, token = _free_port(), os.urandom(16).hex()
     env = {**os.environ, "DLCOURSE_BUDGET": "smoke", "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
@@ -193,7 +200,7 @@ def browser(lab: Lab):
 def run_all(page, lab: Lab, path: Path) -> dict:
     """Open the notebook, run all its cells, and return the probe's numbers (or fail with the error)."""
     page.goto(f"{lab.url}/lab/tree/{path.name}?token={lab.token}", wait_until="domcontentloaded", timeout=120_000)
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=120_000)
     deadline = time.monotonic() + 180
     while "Idle" not in page.locator(".jp-StatusBar-Widget", has_text="Python").first.inner_text():
         choose = page.get_by_role("button", name="Select", exact=True)
