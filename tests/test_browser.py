@@ -199,7 +199,9 @@ def browser(lab: Lab):
 
 def run_all(page, lab: Lab, path: Path) -> dict:
     """Open the notebook, run all its cells, and return the probe's numbers (or fail with the error)."""
-    page.goto(f"{lab.url}/lab/tree/{path.name}?token={lab.token}", wait_until="domcontentloaded", timeout=120_000)
+    # a workspace of its own, reset: only this notebook open, whatever the earlier lessons left open
+    page.goto(f"{lab.url}/lab/workspaces/{path.stem}/tree/{path.name}?reset&token={lab.token}",
+              wait_until="domcontentloaded", timeout=120_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=120_000)
     deadline = time.monotonic() + 180
     while "Idle" not in page.locator(".jp-StatusBar-Widget", has_text="Python").first.inner_text():
@@ -339,7 +341,8 @@ def test_explorer_in_jupyterlab(lesson: Lesson, lab: Lab, browser) -> None:
         after_keys = settle(box, values, check, start)
 
         if typed is None:  # position 3: the largest value, typed into the readout
-            typed = {"outlier_explorer": f"{100 * values['step']:.2f}", "gp_step_explorer": str(len(values) - 1)}[lesson.explorer]
+            typed = (f"{100 * values['step']:.2f}" if lesson.explorer == "outlier_explorer"
+                     else str(len(values) - 1))  # gp_step_explorer: its last step
         type_value(box, typed)
         settle(box, values, check, after_keys)
 
