@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return 0 if all(line.ok for line in report()) else 1
     if args.command == "exercises":
+        root = _root(args.root)  # before the import: outside the repository, say so at once
         from dlcourse.exercises import MarkupError, generate_all
 
         try:
-            stale = generate_all(_root(args.root), check_only=args.check)
+            stale = generate_all(root, check_only=args.check)
         except MarkupError as problem:
             print(f"error: {problem}")
             return 2
@@ -65,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(stale)} exercise notebook(s) {verb}" + (f": {', '.join(stale)}" if stale else ""))
         return 1 if args.check and stale else 0
     if args.command == "lint":
+        root = _root(args.root)
         from dlcourse.notebook_format import all_notebooks, problems
 
-        root = _root(args.root)
         found = [p for path in all_notebooks(root) for p in problems(path, root)]
         print("\n".join(found) if found else "All notebooks follow the house format.")
         return 1 if found else 0

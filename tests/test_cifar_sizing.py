@@ -57,11 +57,16 @@ def full_size_folder(tmp_path_factory) -> Path:
     return target.parent
 
 
+@pytest.fixture(scope="module")
+def full_size_sums(full_size_folder) -> dict[str, str]:
+    """The checksums of the 50,000-image folder's files (computed once: no test changes them)."""
+    return {name: data.md5_of(full_size_folder / BATCH_FOLDER / name) for name in data.ALL_FILES}
+
+
 @pytest.fixture
-def full_size_data(full_size_folder, monkeypatch) -> Path:
+def full_size_data(full_size_folder, full_size_sums, monkeypatch) -> Path:
     """DLCOURSE_DATA names the 50,000-image folder, whose checksums the loader accepts."""
-    sums = {name: data.md5_of(full_size_folder / BATCH_FOLDER / name) for name in data.ALL_FILES}
-    monkeypatch.setitem(data.KNOWN_MD5, "test: the subset repeated to 50,000 images", sums)
+    monkeypatch.setitem(data.KNOWN_MD5, "test: the subset repeated to 50,000 images", dict(full_size_sums))
     monkeypatch.setenv(data.DATA_ENV, str(full_size_folder))
     return full_size_folder
 

@@ -54,6 +54,12 @@ def start_worker(*args: str) -> subprocess.Popen:
                             env=worker_env(), cwd=ROOT)
 
 
+def create_digits_study(spec: str) -> None:
+    """Create the empty study 'digits' in ``spec`` in this process, as ``--create --n-trials 0`` does
+    (the worker's own ``--create`` is run by the tests of missing studies, for a journal and PostgreSQL)."""
+    tune_worker.load_study(spec, "digits", create=True, heartbeat=None)
+
+
 def reported_trials(stdout: str) -> list[tuple[int, str]]:
     return [(int(m[2]), m[3]) for m in map(TRIAL_LINE.match, stdout.splitlines()) if m]
 
@@ -112,7 +118,7 @@ def test_a_study_that_does_not_exist_is_named(tmp_path):
 
 def test_two_workers_share_a_journal_study(tmp_path):
     spec, target = f"journal:{tmp_path / 'digits.journal'}", 6
-    assert run_worker("--storage", spec, "--study", "digits", "--create", "--n-trials", "0").returncode == 0
+    create_digits_study(spec)
     workers = [start_worker("--storage", spec, "--study", "digits", "--n-trials", str(target), "--epochs", "1",
                             "--pruner", "none", "--seed", str(seed)) for seed in (1, 2)]
     outputs = []
@@ -199,8 +205,7 @@ def _wait_for_running_trial(url: str, worker: subprocess.Popen, timeout: float =
 
 def test_two_workers_on_postgresql_one_killed_mid_trial(postgres):
     url, target = postgres("two_workers"), 6
-    created = run_worker("--storage", url, "--study", "digits", "--create", "--n-trials", "0")
-    assert created.returncode == 0, created.stderr
+    create_digits_study(url)
     common = ("--storage", url, "--study", "digits", "--n-trials", str(target), "--epochs", "3", "--pruner", "median",
               "--heartbeat", "1")
     doomed = start_worker(*common, "--seed", "1")

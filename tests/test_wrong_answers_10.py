@@ -7,7 +7,9 @@ answers pass both paths.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+from pathlib import Path
 
 import keras
 import optuna
@@ -273,13 +275,22 @@ def test_q3_a_study_not_run_as_asked_fails(name):
 # --------------------------------------------------------------------------- q4 resume
 
 
-@pytest.fixture()
-def stored(tmp_path):
-    storage, name = f"sqlite:///{tmp_path / 'exercise.db'}", "exercise"
-    first = optuna.create_study(direction="maximize", study_name=name, storage=storage,
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """A SQLite file holding the exercise's first study (2 trials), and those trials' parameters."""
+    path = tmp_path_factory.mktemp("first_run") / "exercise.db"
+    first = optuna.create_study(direction="maximize", study_name="exercise", storage=f"sqlite:///{path}",
                                 sampler=optuna.samplers.TPESampler(seed=0))
     first.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
-    return {"STORAGE": storage, "STUDY_NAME": name, "first_params": [t.params for t in first.trials],
+    return path, [t.params for t in first.trials]
+
+
+@pytest.fixture()
+def stored(first_run, tmp_path) -> dict:
+    """A private copy of the first study's storage, for one answer to resume."""
+    template, first_params = first_run
+    shutil.copyfile(template, tmp_path / "exercise.db")
+    return {"STORAGE": f"sqlite:///{tmp_path / 'exercise.db'}", "STUDY_NAME": "exercise", "first_params": first_params,
             "quick": lambda t: t.suggest_float("x", 0, 1), "SEED": 0}
 
 
