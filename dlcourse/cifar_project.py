@@ -37,7 +37,7 @@ def conv_block(x, filters, convs, dropout):
     return keras.layers.Dropout(dropout)(x)
 
 
-def build_improved_cnn(stages=((32, 2), (64, 2), (128, 2)), dropout=0.25):
+def build_improved_cnn(stages=((24, 2), (48, 2), (96, 2)), dropout=0.25):
     """Flips and pad-and-crop shifts, three batch-normalized convolutional blocks, dropout."""
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.RandomFlip("horizontal")(inputs)

@@ -372,15 +372,14 @@ def gpu_available() -> bool:
 
 
 def training_size(on_cpu: int | None = CPU_TRAINING_IMAGES, *, minutes_on_cpu: float | None = None,
-                  estimated: bool = False, gpu: bool | None = None) -> int | None:
+                  gpu: bool | None = None) -> int | None:
     """How many CIFAR-10 training images a notebook's full budget trains on; prints why.
 
     With a GPU: ``None``, every image the loader gives (50,000 for full CIFAR-10). On a CPU:
     ``on_cpu`` images (``None`` asks for all of them), so that a student whose loader
     downloaded the full data set still gets a run of minutes, not hours. ``minutes_on_cpu``
     is the notebook's full-budget time measured with ``CPU_TRAINING_IMAGES`` images on
-    2 CPU cores, printed as what to expect; ``estimated`` says it is an estimate (from timed
-    parts), not yet an end-to-end measurement. ``gpu`` overrides the detection (tests).
+    2 CPU cores, printed as what to expect. ``gpu`` overrides the detection (tests).
     """
     if gpu is None:
         gpu = gpu_available()
@@ -390,7 +389,6 @@ def training_size(on_cpu: int | None = CPU_TRAINING_IMAGES, *, minutes_on_cpu: f
         return None
     unit = "minute" if minutes_on_cpu == 1 else "minutes"
     measured = (f"about {minutes_on_cpu:g} {unit} end to end on 2 CPU cores with {CPU_TRAINING_IMAGES:,} images"
-                + (" (an estimate from timed parts, not yet timed end to end)" if estimated else "")
                 if minutes_on_cpu else "")
     if on_cpu is None:
         print("No GPU, and you asked for every training image the loader gives (N_TRAIN_ON_CPU = None): "
