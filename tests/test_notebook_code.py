@@ -41,3 +41,18 @@ def test_an_edited_copy_in_the_notebook_is_noticed():
     assert shows(code, cifar_project.build_lesson_cnn)
     edited = code.replace("keras.layers.Dense(64, activation=\"relu\"),", "keras.layers.Dense(128, activation=\"relu\"),")
     assert edited != code and not shows(edited, cifar_project.build_lesson_cnn)
+
+
+def test_the_cifar_benchmark_trains_as_long_as_lesson_09():
+    """benchmarks/cifar_subset.py measures the improved model with lesson 09's full-budget epochs and batch."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.spec_from_file_location("cifar_subset", ROOT / "benchmarks" / "cifar_subset.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    code = notebook_code(ROOT / "lessons/09_cifar10_project.ipynb")
+    epochs = re.search(r"^IMPROVED_EPOCHS = \d+ if SMOKE else (\d+)\b", code, re.MULTILINE)
+    batch = re.search(r"^IMPROVED_BATCH = (\d+)\b", code, re.MULTILINE)
+    assert epochs and batch, "lesson 09's setup no longer sets IMPROVED_EPOCHS and IMPROVED_BATCH as expected"
+    assert (benchmark.EPOCHS, benchmark.BATCH) == (int(epochs[1]), int(batch[1]))
