@@ -65,12 +65,34 @@ def test_a_crash_is_reported_in_one_line_without_traceback():
     assert "Traceback" not in str(result) and "\n" not in str(result)
 
 
-def test_a_function_that_edits_its_input_cannot_spoil_the_cases():
+def test_a_function_that_edits_its_input_fails_and_cannot_spoil_the_cases():
     def squares(x):
         x *= x
         return x
-    assert CHECK.result("q_sq", {"squares": squares}).status == PASS
+    result = CHECK.result("q_sq", {"squares": squares})
+    assert result.status == FAIL and "changed its argument 1 in place" in result.message, result.message
     assert SQUARES.public[0].args[0].tolist() == [1, 2, 3]
+
+    def squares_on_a_copy(x):
+        x = np.array(x)
+        x *= x
+        return x
+    assert CHECK.result("q_sq", {"squares": squares_on_a_copy}).status == PASS
+
+
+@pytest.mark.parametrize("before, after, edited", [
+    (np.array([1.0, np.nan]), np.array([1.0, np.nan]), False),
+    (np.array([1.0, 2.0]), np.array([1.0, 3.0]), True),
+    (np.array([1, 2]), np.array([1.0, 2.0]), True),  # same values, another dtype: converted in place
+    ([np.zeros(2), {"a": [1, 2]}], [np.zeros(2), {"a": [1, 2]}], False),
+    ({"a": [1, 2]}, {"a": [1]}, True),
+    ({"a": [1, 2]}, {"a": [1, 2], "b": 3}, True),
+    ("text", "text", False),
+])
+def test_what_counts_as_an_edited_argument(before, after, edited):
+    from dlcourse.assessment.evaluate import changed
+
+    assert changed(before, after) is edited
 
 
 def test_value_and_written_questions():

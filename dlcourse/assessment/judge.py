@@ -130,6 +130,10 @@ def _case_problem(question: FunctionQuestion, case: Case, output: object) -> tup
         return Status.ERROR, "the check's report was unreadable"
     if "error" in output:
         return Status.ERROR, f"raised {output['error']}"
+    if "changed" in output:
+        return Status.FAILED, (f"your function changed its {output['changed']} in place: in a notebook that edits the "
+                               "caller's data too; work on a copy (`np.asarray` gives back the very same array "
+                               "when it needs no conversion)")
     if "unreadable" in output:
         return Status.FAILED, f"the result could not be read ({output['unreadable']})"
     problem = describe_difference(case.expected, from_jsonable(output.get("value")), rtol=question.rtol, atol=question.atol)
