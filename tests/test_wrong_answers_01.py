@@ -126,6 +126,58 @@ def majority_accuracy(y_train, y_test):
     values, counts = np.unique(y_train, return_counts=True)
     return np.sum(np.asarray(y_test) == values[np.argmax(counts)]) // len(y_test)
 ''', "expected 0.25, found"),
+    ("q2_precision_recall_f1", "F1 from the counts, unguarded when all three are zero"): ('''
+def precision_recall_f1(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, 2 * tp / (2 * tp + fp + fn)
+''', "precision_recall_f1(0, 0, 0): raised ZeroDivisionError"),
+    ("q5_majority_accuracy", "the last-seen class on a tie (>= while counting)"): ('''
+from collections import Counter
+
+def majority_accuracy(y_train, y_test):
+    best, best_count = None, 0
+    for label, count in Counter(np.asarray(y_train).tolist()).items():
+        if count >= best_count:
+            best, best_count = label, count
+    return float(np.mean(np.asarray(y_test) == best))
+''', "expected 0.25, found 0.5"),
+}
+
+# Right answers written another way (scikit-learn, other NumPy idioms): both paths must accept them.
+RIGHT = {
+    ("q1_confusion_counts", "scikit-learn's confusion matrix with both labels"): '''
+from sklearn.metrics import confusion_matrix
+
+def confusion_counts(y_true, y_pred):
+    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    return {"tp": int(tp), "fp": int(fp), "fn": int(fn), "tn": int(tn)}
+''',
+    ("q2_precision_recall_f1", "F1 from the counts, guarded on tp"): '''
+def precision_recall_f1(tp, fp, fn):
+    if tp == 0:
+        return 0.0, 0.0, 0.0
+    return tp / (tp + fp), tp / (tp + fn), 2 * tp / (2 * tp + fp + fn)
+''',
+    ("q3_threshold_for_recall", "scikit-learn's precision-recall curve"): '''
+from sklearn.metrics import precision_recall_curve
+
+def threshold_for_recall(y_true, scores, min_recall):
+    precision, recall, thresholds = precision_recall_curve(y_true, scores)
+    ok = recall[:-1] >= min_recall
+    best = precision[:-1][ok].max()
+    return float(thresholds[ok][precision[:-1][ok] == best].max())
+''',
+    ("q4_macro_f1", "scikit-learn's macro F1"): '''
+from sklearn.metrics import f1_score
+
+def macro_f1(y_true, y_pred):
+    return float(f1_score(y_true, y_pred, average="macro", zero_division=0))
+''',
+    ("q5_majority_accuracy", "bincount"): '''
+def majority_accuracy(y_train, y_test):
+    return float(np.mean(np.asarray(y_test) == np.bincount(y_train).argmax()))
+''',
 }
 
 
@@ -140,6 +192,16 @@ def test_a_wrong_function_fails_in_check_and_grader(qid, mistake):
     assert status != PASS, message
     assert phrase in checked.message, checked.message
     assert phrase in message, message
+
+
+@pytest.mark.parametrize("qid, way", list(RIGHT), ids=[f"{q}:{w}" for q, w in RIGHT])
+def test_a_right_answer_written_another_way_passes_in_check_and_grader(qid, way):
+    namespace = {"np": np}
+    exec(RIGHT[(qid, way)], namespace)
+    checked = by_check(NB, qid, namespace)
+    status, message = by_grader(NB, qid, namespace)
+    assert checked.status == PASS, checked.message
+    assert status == PASS, message
 
 
 def test_the_solution_passes_every_function_question_in_check_and_grader():
@@ -197,10 +259,26 @@ def _q6_wrong(screening: dict, **changes) -> dict:
 
 
 @pytest.mark.parametrize("mistake", ["table on the test set", "the lowest threshold (most recall)",
-                                     "a threshold below the recall target", "the best F1 instead", "no table"])
+                                     "a threshold below the recall target", "the best F1 instead", "no table",
+                                     "every distinct score as a candidate", "a finer grid of candidates",
+                                     "the validation names rebound to the test set"])
 def test_q6_a_wrong_table_or_decision_fails_in_check_and_grader(screening, mistake):
     val_table = screening["val_table"]
-    if mistake == "table on the test set":
+    if mistake in ("every distinct score as a candidate", "a finer grid of candidates"):
+        # the student replaces the team's thresholds, builds a right table from them and chooses from it
+        candidates = (np.unique(screening["val_scores"]) if mistake.startswith("every")
+                      else np.round(np.arange(0.01, 0.51, 0.01), 2))
+        table = _table(dict(screening, candidate_thresholds=candidates), screening["y_val"], screening["val_scores"])
+        assert _best(table) != screening["chosen_threshold"]  # not a threshold the team considers
+        namespace = _q6_wrong(screening, candidate_thresholds=candidates, val_table=table, chosen_threshold=_best(table))
+        phrase = "`candidate_thresholds` is not the list of the set-up cell"
+    elif mistake == "the validation names rebound to the test set":
+        table = _table(screening, screening["y_test"], screening["test_scores"])
+        assert _best(table) != screening["chosen_threshold"]
+        namespace = _q6_wrong(screening, y_val=screening["y_test"], val_scores=screening["test_scores"],
+                              val_table=table, chosen_threshold=_best(table))
+        phrase = "is not the validation split of the set-up cell"
+    elif mistake == "table on the test set":
         table = _table(screening, screening["y_test"], screening["test_scores"])
         namespace, phrase = _q6_wrong(screening, val_table=table, chosen_threshold=_best(table)), "validation scores"
         assert _best(table) != screening["chosen_threshold"]  # the test set would lead to another choice
@@ -247,3 +325,17 @@ def test_written_questions_carry_a_rubric():
     from dlcourse.checking import WrittenQuestion
 
     assert all(q.rubric for q in questions_for(NB).values() if isinstance(q, WrittenQuestion))
+
+
+def test_q7_rubric_gives_the_numbers_the_run_prints(screening):
+    """A grader can only spot quoted numbers that no run printed if the rubric has the printed ones."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rubric = questions_for(NB)["q7_roc_auc_or_ap"].rubric
+    y_val, scores, chosen = screening["y_val"], screening["val_scores"], screening["chosen_threshold"]
+    row = screening["val_table"][np.isclose(screening["val_table"]["threshold"], chosen)].iloc[0]
+    printed = [roc_auc_score(y_val, scores), average_precision_score(y_val, scores), np.mean(y_val),
+               row["precision"], row["recall"]]
+    for number in printed:
+        assert f"{number:.3f}" in rubric, (f"{number:.3f}", rubric)
+    assert f"threshold {chosen:g}" in rubric

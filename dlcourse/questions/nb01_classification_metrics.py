@@ -2,8 +2,10 @@
 
 Public cases are chosen so that the usual wrong answers fail them, not only the hidden
 ones: swapped arguments (false positives and false negatives differ), a zero denominator
-in each metric, a strict ``>`` threshold, a tie in precision, a class that only the
-predictions contain, labels that are not 0..k-1, and a tie for the majority class.
+in each metric (and in all three at once), a strict ``>`` threshold, a tie in precision, a
+class that only the predictions contain, labels that are not 0..k-1, and ties for the
+majority class that neither "first seen" nor "last seen" breaks right. The table question
+checks that the set-up cell's validation split and candidate thresholds are still in place.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def _majority(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     # low and high both 5 times, high seen first: a tie that "first seen" or "largest" breaks wrongly
     tied = np.r_[[high], rng.permutation(np.r_[np.full(4, high), np.full(5, low), np.full(2, other)])]
     cases.append(((tied, rng.choice([low, high, other], size=12)), {}))
+    # the same tie with low seen first and high seen last: "last seen" (a >= while counting) breaks it wrongly
+    tied = np.r_[[low], rng.permutation(np.r_[np.full(4, low), np.full(4, high), np.full(2, other)]), [high]]
+    cases.append(((tied, rng.choice([low, high, other], size=12)), {}))
     return cases
 
 
@@ -71,6 +76,8 @@ def _majority(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 
 REQUIRED_RECALL = 0.6
 TABLE_COLUMNS = ("threshold", "precision", "recall")
+CANDIDATE_THRESHOLDS = np.round(np.arange(0.02, 0.52, 0.02), 2)  # as in the exercise's set-up cell
+VALIDATION_SIZE = 1350  # cases in the exercise's validation split (30 % of the 4,500 not kept for testing)
 
 
 def _table_rows(table: Any) -> list[dict]:
@@ -97,8 +104,12 @@ def _threshold_from_table(value: Any, namespace: Mapping[str, Any]) -> str | Non
     y_val = np.asarray(namespace["y_val"])
     scores = np.asarray(namespace["val_scores"], dtype=float)
     candidates = np.asarray(namespace["candidate_thresholds"], dtype=float)
-    if len(y_val) != len(scores):
-        return "`y_val` and `val_scores` no longer have the same length: run the set-up cell again"
+    if len(y_val) != VALIDATION_SIZE or len(scores) != VALIDATION_SIZE:
+        return ("`y_val` or `val_scores` is not the validation split of the set-up cell any more: leave them as "
+                "they are (choose which split to use in your own code) and run the set-up cell again")
+    if candidates.shape != CANDIDATE_THRESHOLDS.shape or not np.allclose(candidates, CANDIDATE_THRESHOLDS, rtol=0, atol=1e-9):
+        return ("`candidate_thresholds` is not the list of the set-up cell any more: the team considers only those "
+                "thresholds; run the set-up cell again and build the table from them")
     if sorted(round(r["threshold"], 9) for r in rows) != sorted(round(float(t), 9) for t in candidates):
         return "`val_table` must have one row for each of the `candidate_thresholds`, and no other rows"
     positives = y_val == 1
@@ -146,6 +157,7 @@ QUESTIONS = [
             Case((3, 1, 6), (0.75, 3 / 9, 2 * 0.75 * (3 / 9) / (0.75 + 3 / 9))),
             Case((0, 0, 5), (0.0, 0.0, 0.0)),  # nothing predicted positive: precision undefined
             Case((0, 4, 0), (0.0, 0.0, 0.0)),  # no positives at all: recall undefined
+            Case((0, 0, 0), (0.0, 0.0, 0.0)),  # nothing at all: all three undefined (F1 from the counts too)
         ],
         hidden=_counts,
         hint="think about what each metric divides by, and what happens when that is zero (each of the three can "
@@ -183,6 +195,7 @@ QUESTIONS = [
             Case((np.array([0, 0, 1]), np.array([0, 1, 1, 1])), 0.25),
             Case((np.array([2, 2, 1, 2]), np.array([2, 2])), 1.0),
             Case((np.array([1, 1, 0, 0, 2]), np.array([0, 1, 1])), 1 / 3),  # 0 and 1 tie: the smaller label, 0
+            Case((np.array([3, 5, 4, 5, 3]), np.array([3, 5, 5, 4])), 0.25),  # 3 and 5 tie, 3 seen first: still 3
         ],
         hidden=_majority,
         hint="think about which data the lazy model is allowed to learn from (the training labels only), and how "
@@ -195,8 +208,10 @@ QUESTIONS = [
     ),
     WrittenQuestion(
         id="q7_roc_auc_or_ap", points=2,
-        rubric="Full marks: (1) quotes the printed validation numbers: ROC-AUC around 0.8, average precision far "
-               "lower (around 0.35), prevalence about 0.05, and the low precision at the chosen threshold; "
+        rubric="Full marks: (1) quotes the validation numbers the notebook printed (with SEED 42: ROC-AUC 0.798, "
+               "average precision 0.355, prevalence 0.054; at the chosen threshold 0.06 precision 0.166 and recall "
+               "0.671), not numbers from the lesson or made up: a quoted number the run did not print earns nothing "
+               "for (1); "
                "(2) reports average precision (with the prevalence as its chance level) and/or precision and recall "
                "at the operating threshold, not ROC-AUC alone; (3) explains why: ROC-AUC uses rates within each class "
                "(false positive rate among the many negatives) and does not change with prevalence, so it hides that "
