@@ -42,6 +42,12 @@ def worst_residuals(y_true, y_pred, k):
 
 # (question, what the student did) -> (code, a phrase the message must contain)
 WRONG = {
+    ("q1_mae_mse", "edits the caller's array in place"): ('''
+def mae_mse(y_true, y_pred):
+    y_true = np.asarray(y_true, dtype=float)  # no copy: the caller's array
+    y_true -= y_pred
+    return float(np.mean(np.abs(y_true))), float(np.mean(y_true ** 2))
+''', "changed its argument 1 in place"),
     ("q1_mae_mse", "MSE as the square of the mean error"): ('''
 def mae_mse(y_true, y_pred):
     e = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
@@ -79,6 +85,45 @@ def rmse(y_true, y_pred):
                                                              .replace("RESULT", "np.argsort(errors)[-k:]"), "entries differ"),
     ("q5_worst_residuals", "the errors instead of their positions"): (WORST.replace("ERRORS", "np.abs(np.asarray(y_true) - np.asarray(y_pred))")
                                                                      .replace("RESULT", "np.sort(errors)[::-1][:k]"), "entries differ"),
+    ("q1_mae_mse", "the median absolute error as MAE"): ('''
+def mae_mse(y_true, y_pred):
+    e = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.median(np.abs(e))), float(np.mean(e ** 2))
+''', "item 0: expected 2.0, found 1.0"),
+    ("q3_r2", "centred on the median of the truth"): (R2.replace("CENTRE", "np.median(y_true)").replace("CONSTANT_RULE", "True"),
+                                                      "expected 0.857143, found 0.882353"),
+    ("q5_worst_residuals", "the worst positions in the order of the data"): (
+        WORST.replace("ERRORS", "np.abs(np.asarray(y_true) - np.asarray(y_pred))")
+        .replace("RESULT", "np.sort(np.argsort(-errors)[:k])"), "2 of 3 entries differ"),
+}
+
+# Right answers written another way (scikit-learn, other NumPy idioms): both paths must accept them.
+RIGHT = {
+    ("q1_mae_mse", "scikit-learn"): '''
+from sklearn.metrics import mean_absolute_error, mean_squared_error
+
+def mae_mse(y_true, y_pred):
+    return float(mean_absolute_error(y_true, y_pred)), float(mean_squared_error(y_true, y_pred))
+''',
+    ("q2_rmse", "a norm"): '''
+def rmse(y_true, y_pred):
+    return float(np.linalg.norm(np.asarray(y_true) - np.asarray(y_pred)) / np.sqrt(len(y_true)))
+''',
+    ("q3_r2", "scikit-learn"): '''
+from sklearn.metrics import r2_score
+
+def r2(y_true, y_pred):
+    return float(r2_score(y_true, y_pred))
+''',
+    ("q3_r2", "MSE over the population variance"): '''
+def r2(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    if np.var(y_true) == 0:
+        return 1.0 if np.all(y_true == y_pred) else 0.0
+    return float(1 - np.mean((y_true - y_pred) ** 2) / np.var(y_true))
+''',
+    ("q5_worst_residuals", "the tail of an ascending sort, reversed"): WORST.replace(
+        "ERRORS", "(np.asarray(y_true) - np.asarray(y_pred)) ** 2").replace("RESULT", "np.argsort(errors)[::-1][:k]"),
 }
 
 
@@ -93,6 +138,30 @@ def test_a_wrong_function_fails_in_check_and_grader(qid, mistake):
     assert status != PASS, message
     assert phrase in checked.message, checked.message
     assert phrase in message, message
+
+
+@pytest.mark.parametrize("qid, way", list(RIGHT), ids=[f"{q}:{w}" for q, w in RIGHT])
+def test_a_right_answer_written_another_way_passes_in_check_and_grader(qid, way):
+    namespace = {"np": np}
+    exec(RIGHT[(qid, way)], namespace)
+    checked = by_check(NB, qid, namespace)
+    status, message = by_grader(NB, qid, namespace)
+    assert checked.status == PASS, checked.message
+    assert status == PASS, message
+
+
+@pytest.mark.parametrize("seed", [2024, 7, 12345])
+def test_q5_a_partial_sort_fails_in_the_grader(seed):
+    """np.argpartition leaves the k worst unordered; for small k it happens to come out sorted, so only
+    the hidden case with many worst residuals can tell (``check`` cannot, on cases small enough to show)."""
+    from tests.judging import grading_cases
+
+    namespace = {"np": np}
+    exec(WORST.replace("ERRORS", "np.abs(np.asarray(y_true) - np.asarray(y_pred))")
+         .replace("RESULT", "np.argpartition(-errors, k)[:k]"), namespace)
+    status, message = by_grader(NB, "q5_worst_residuals", namespace, grading_cases(NB, "q5_worst_residuals", seed=seed))
+    assert status != PASS, message
+    assert "hidden case" in message and "not the expected one" in message, message
 
 
 def test_the_solution_passes_every_function_question_in_check_and_grader():
@@ -146,6 +215,8 @@ def test_the_solution_passes_both_value_questions(exercise_namespace):
 def _baseline_wrong(ns: dict, mistake: str) -> float:
     r2 = ns["r2"]
     y_train, y_test, y = ns["y_train"], ns["y_test"], ns["y"]
+    if mistake == "the printed value, typed":
+        return round(r2(y_test, np.full(len(y_test), y_train.mean())), 4)
     if mistake == "the test mean":
         return r2(y_test, np.full(len(y_test), y_test.mean()))
     if mistake == "the mean of all targets":
@@ -165,6 +236,7 @@ def _baseline_wrong(ns: dict, mistake: str) -> float:
 
 
 BASELINE_MISTAKES = {
+    "the printed value, typed": "close, but not exact",
     "the test mean": "found 0",
     "the mean of all targets": "knows the test targets",
     "arguments swapped (formula without the constant rule)": "are the true values and the predictions swapped",
@@ -194,7 +266,7 @@ def _table(ns: dict, y_true, predictions: dict, rmse_column=None):
 
 
 CHOICE_MISTAKES = ["table on the test set", "MSE in the RMSE column", "the highest RMSE", "a loser left out",
-                   "a winner called a loser", "no table"]
+                   "a winner called a loser", "the name in a list", "no table"]
 
 
 @pytest.mark.parametrize("mistake", CHOICE_MISTAKES)
@@ -217,6 +289,8 @@ def test_q6_a_wrong_table_or_choice_fails_in_check_and_grader(exercise_namespace
         changes, phrase = {"no_better_than_baseline": []}, "misses a model"
     elif mistake == "a winner called a loser":
         changes, phrase = {"no_better_than_baseline": [*ns["no_better_than_baseline"], ns["chosen_model"]]}, "names a model"
+    elif mistake == "the name in a list":
+        changes, phrase = {"chosen_model": [ns["chosen_model"]]}, "(a string), found a list"
     else:
         namespace = {k: v for k, v in ns.items() if k != "val_table"}
         checked, (status, message) = _verdicts("q6_choose_a_model", namespace)
@@ -224,6 +298,23 @@ def test_q6_a_wrong_table_or_choice_fails_in_check_and_grader(exercise_namespace
         return
     checked, (status, message) = _verdicts("q6_choose_a_model", dict(ns, **changes))
     assert checked.status != PASS and status != PASS
+    assert phrase in checked.message and phrase in message, (checked.message, message)
+
+
+def test_q6_a_function_that_changes_its_argument_in_place_is_named(exercise_namespace):
+    """q1 rejects such a function; q6, judged on the student's own arrays, also says why its table is off."""
+    ns = dict(exercise_namespace, y_val=exercise_namespace["y_val"].copy())  # the fixture stays intact
+    exec("""
+def mae_mse(y_true, y_pred):
+    y_true = np.asarray(y_true, dtype=float)  # no copy: the caller's array
+    y_true -= y_pred
+    return float(np.mean(np.abs(y_true))), float(np.mean(y_true ** 2))
+""", ns)
+    exec(_solution_cell("# EXERCISE q6_choose_a_model"), ns)
+    assert not np.allclose(ns["y_val"], exercise_namespace["y_val"])  # the student's y_val has changed
+    checked, (status, message) = _verdicts("q6_choose_a_model", ns)
+    assert checked.status != PASS and status != PASS
+    phrase = "change the arrays it is given"
     assert phrase in checked.message and phrase in message, (checked.message, message)
 
 

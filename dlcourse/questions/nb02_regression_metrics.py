@@ -1,10 +1,12 @@
 """Questions of ``02_regression_metrics``.
 
 Public cases are chosen so that the usual wrong answers fail them, not only the hidden
-ones: R² with the mean of the predictions instead of the truth, swapped arguments, a
-constant target (scikit-learn's convention), and signed instead of absolute residuals.
-The value questions recompute what they check from the data, and never print the
-expected number.
+ones: R² with the mean of the predictions instead of the truth (or centred on the median),
+swapped arguments, a constant target (scikit-learn's convention), the median instead of
+the mean of the absolute errors, signed instead of absolute residuals, and the worst
+positions returned in the order of the data. A hidden case asks for many of the worst
+residuals, where a partial sort no longer happens to come out in order. The value
+questions recompute what they check from the data, and never print the expected number.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _pairs_and_constants(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 
 def _worst(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     cases = []
-    for n, k in ((5, 1), (60, 5), (300, 20)):
+    for n, k in ((5, 1), (60, 5), (300, 20), (1000, 300)):  # k = 300: a partial sort is no longer in order
         y_true = rng.normal(0, 10, size=n)
         cases.append(((y_true, y_true + rng.normal(0, 3, size=n), k), {}))
     return cases
@@ -48,22 +50,32 @@ def _r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(1 - np.sum((y_true - y_pred) ** 2) / ss_tot)
 
 
-def _baseline_r2(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    """Checked against the exercise's own split, rebuilt here (a student's re-split cannot move it)."""
+def _exercise_targets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All targets, and the training, test and validation targets of the exercise's splits, rebuilt here."""
     from sklearn.datasets import load_diabetes
     from sklearn.model_selection import train_test_split
 
+    X, y = load_diabetes(return_X_y=True)
+    X_train, _, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE, random_state=SPLIT_SEED)
+    _, _, _, y_val = train_test_split(X_train, y_train, test_size=0.25, random_state=SPLIT_SEED)
+    return y, y_train, y_test, y_val
+
+
+def _baseline_r2(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    """Checked against the exercise's own split, rebuilt here (a student's re-split cannot move it)."""
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
         return f"expected a number, found a {type(value).__name__}"
     value = float(value)
     if not np.isfinite(value):
         return (f"found {value}: R² divides by the spread of the *true* values, and a constant has none "
                 "(are the true values and the predictions swapped?)")
-    _, y = load_diabetes(return_X_y=True)
-    y_train, y_test = train_test_split(y, test_size=TEST_SIZE, random_state=SPLIT_SEED)
+    y, y_train, y_test, _ = _exercise_targets()
     expected = _r2(y_test, np.full(len(y_test), y_train.mean()))
     if np.isclose(value, expected, rtol=1e-6, atol=1e-9):
         return None
+    if abs(value - expected) <= 1e-4:  # the printed value, typed (it shows 4 decimals)
+        return ("close, but not exact: compute it in code (with the full precision of the data) instead of typing "
+                "a rounded number you read")
     if np.isclose(value, 0.0, atol=1e-9):
         return ("found 0: a mean scores exactly 0 on the very targets it was computed from (or where it stands in "
                 "for the true values); the baseline learns its mean from the training targets and is scored on the "
@@ -87,6 +99,10 @@ def _choose_model(value: Any, namespace: Mapping[str, Any]) -> str | None:
     table, y_val, predictions = namespace["val_table"], np.asarray(namespace["y_val"], dtype=float), namespace["val_predictions"]
     if len(y_val) != VALIDATION_SIZE or any(len(np.ravel(p)) != len(y_val) for p in predictions.values()):
         return "`y_val` or `val_predictions` is not the validation split of the set-up cell any more: run it again"
+    if not np.allclose(y_val, _exercise_targets()[3], rtol=1e-9, atol=1e-9):
+        return ("`y_val` no longer holds the validation targets of the set-up cell: does one of your functions "
+                "change the arrays it is given (an in-place operation on an argument)? Fix it, then run the "
+                "set-up cell again")
     if not hasattr(table, "loc") or not hasattr(table, "columns"):
         return f"`val_table` should be a pandas DataFrame, found a {type(table).__name__}"
     missing = [c for c in ("MAE", "RMSE", "R2") if c not in table.columns]
@@ -101,6 +117,8 @@ def _choose_model(value: Any, namespace: Mapping[str, Any]) -> str | None:
                 return (f"the {column} of '{model}' in your table is not its {column} on the validation set "
                         "(which split is meant for choosing?)")
     rmse = {model: _table_value(table, model, "RMSE") for model in predictions}
+    if not isinstance(value, str):  # a list or a row of the table: not one name
+        return f"`chosen_model` should be one of the names in `val_predictions` (a string), found a {type(value).__name__}"
     if value not in rmse:
         return f"`chosen_model` should be one of the names in `val_predictions`, found {value!r}"
     if rmse[value] > min(rmse.values()) + 1e-12:
@@ -123,6 +141,7 @@ QUESTIONS = [
         public=[
             Case((np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), (0.0, 0.0)),
             Case((np.array([0.0, 0.0, 0.0, 0.0]), np.array([1.0, -1.0, 2.0, 0.0])), (1.0, 1.5)),
+            Case((np.array([2.0, 4.0, 6.0]), np.array([2.0, 3.0, 1.0])), (2.0, 26 / 3)),  # the median error is 1
         ],
         hidden=_pairs,
         hint="think about the order in which you take the absolute value (or the square) and the mean: errors of "
@@ -142,6 +161,7 @@ QUESTIONS = [
             Case((np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])), 0.0),
             Case((np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0])), -3.0),
             Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 4.0, 6.0])), 1 - 6 / 5),  # means differ
+            Case((np.array([1.0, 2.0, 6.0]), np.array([2.0, 2.0, 5.0])), 1 - 2 / 14),  # mean 3, median 2
             Case((np.array([5.0, 5.0, 5.0]), np.array([5.0, 5.0, 5.0])), 1.0),  # constant target, perfect
             Case((np.array([5.0, 5.0, 5.0]), np.array([4.0, 5.0, 6.0])), 0.0),  # constant target, not perfect
         ],
@@ -159,6 +179,7 @@ QUESTIONS = [
         public=[
             Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 0.0, 5.0]), 2), np.array([2, 3])),
             Case((np.array([0.0, 0.0, 0.0]), np.array([-4.0, 1.0, 2.0]), 1), np.array([0])),
+            Case((np.zeros(5), np.array([3.0, -1.0, 0.5, -5.0, 2.0]), 3), np.array([3, 0, 4])),  # not in data order
         ],
         hidden=_worst,
         hint="think about the size of an error whatever its sign, about returning positions rather than the "
