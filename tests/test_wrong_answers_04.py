@@ -59,6 +59,19 @@ def test_q1_the_right_grid_passes_also_with_model_units(network):
     assert_accepted("q1_param_grid", {"param_grid": routed, "network": network})
 
 
+def test_q1_other_ways_to_write_the_right_grid_pass(network):
+    from sklearn.model_selection import ParameterGrid
+
+    others = [
+        [RIGHT_GRID],  # a grid search also takes a list of grids
+        {**RIGHT_GRID, "optimizer__learning_rate": np.logspace(-3, -1, 3)},
+        {key: tuple(values) for key, values in RIGHT_GRID.items()},
+    ]
+    for grid in others:
+        assert len(ParameterGrid(grid)) == 12
+        assert_accepted("q1_param_grid", {"param_grid": grid, "network": network})
+
+
 @pytest.mark.parametrize("grid, phrase", [
     # the old keras.wrappers habit: the learning rate as an argument of the build function
     ({"learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}, "does not reach the optimizer"),
@@ -67,6 +80,15 @@ def test_q1_the_right_grid_passes_also_with_model_units(network):
     ({"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "hidden_units": [16, 64]},
      "the wrapper does not know the name"),
     ({"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128]}, "no entry for units"),
+    # sets have no order: GridSearchCV refuses them (TypeError) although the values are the right ones
+    ({"optimizer__learning_rate": {0.001, 0.01, 0.1}, "batch_size": {32, 128}, "units": {16, 64}},
+     "takes the values to try as a list, found a set"),
+    # Keras refuses a batch of 32.0 samples and a layer of 16.0 units: every fit of the search would fail
+    ({**RIGHT_GRID, "batch_size": [32.0, 128.0]}, "Keras takes only whole numbers here"),
+    ({**RIGHT_GRID, "units": [16.0, 64.0]}, "Keras takes only whole numbers here"),
+    # values typed in as text
+    ({"optimizer__learning_rate": ["0.001", "0.01", "0.1"], "batch_size": ["32", "128"], "units": ["16", "64"]},
+     "the values should be numbers"),
 ])
 def test_q1_wrong_grids_fail(network, grid, phrase):
     assert_rejected("q1_param_grid", {"param_grid": grid, "network": network}, phrase)
@@ -96,6 +118,27 @@ def refit_per_candidate(param_grid, cv):
 @pytest.mark.parametrize("wrong", [no_refit, sum_of_lengths, refit_per_candidate])
 def test_q2_wrong_counts_fail(wrong):
     assert_rejected("q2_n_trainings", {"np": np, "n_trainings": wrong}, "case 1 of")
+
+
+def first_and_last_lists(param_grid, cv):
+    """Right for grids of one or two hyperparameters (the first two public cases), not for the question's grid."""
+    lists = list(param_grid.values())
+    return len(lists[0]) * len(lists[-1]) * cv + 1
+
+
+def test_q2_a_count_that_only_holds_for_small_grids_fails():
+    judging.assert_rejected(NB, "q2_n_trainings", {"np": np, "n_trainings": first_and_last_lists}, "case 3 of",
+                            "expected 61")
+    hidden_only = judging.grading_cases(NB, "q2_n_trainings")[len(questions_for(NB)["q2_n_trainings"].public):]
+    status, _ = judging.by_grader(NB, "q2_n_trainings", {"np": np, "n_trainings": first_and_last_lists}, hidden_only)
+    assert status != PASS
+
+
+def test_q2_hidden_cases_always_hold_grids_of_three_and_four_lists():
+    for seed in range(20):
+        grids = [args[0] for args, _ in questions_for(NB)["q2_n_trainings"].hidden(np.random.default_rng(seed))]
+        assert [len(grid) for grid in grids][1:] == [3, 4]
+        assert all(len(values) >= 2 for grid in grids[1:] for values in grid.values())
 
 
 def lowest(cv_results, metric):
@@ -177,6 +220,7 @@ def test_q4_wrong_searches_fail(network, data):
         "the batch size should be drawn from the list": random_search(network, param_distributions={
             "optimizer__learning_rate": loguniform(1e-4, 1e-1), "batch_size": randint(32, 129)}),
         "not seeded with SEED": random_search(network, random_state=None),
+        "5 folds (scikit-learn's default)": random_search(network, cv=None),
         "asks for N_ITER": random_search(network, n_iter=10),
         "refit": random_search(network, refit="accuracy"),
     }

@@ -50,6 +50,10 @@ def test_q1_the_solution_and_the_tuple_shorthand_pass():
     assert_accepted("q1_search_space", namespace)
     shorthand = {"optimizer__learning_rate": (1e-4, 1e-1, "log-uniform"), "units": (16, 256), "batch_size": [16, 32, 64, 128]}
     assert_accepted("q1_search_space", {"space": shorthand})
+    # scikeras routes `model__units` to the build function's `units` argument, as lesson 04 showed
+    routed = {"optimizer__learning_rate": (1e-4, 1e-1, "log-uniform"), "model__units": (16, 256),
+              "batch_size": [16, 32, 64, 128]}
+    assert_accepted("q1_search_space", {"space": routed})
 
 
 def wrong_spaces():
@@ -65,10 +69,13 @@ def wrong_spaces():
         ({**right, "batch_size": [16, 128]}, "a range, not the four choices"),
         ({**right, "units": Real(16, 256)}, "a range of whole numbers"),
         ({**right, "units": Integer(16, 128)}, "should range from 16 to 256"),
+        # Keras cannot cut its data into batches of 16.0 samples: every trial of the search would fail
+        ({**right, "batch_size": Categorical([16.0, 32.0, 64.0, 128.0])}, "should be whole numbers"),
+        ({**right, "units": Integer(16, 256), "model__units": Integer(16, 256)}, "appears twice"),
     ]
 
 
-@pytest.mark.parametrize("number", range(6))
+@pytest.mark.parametrize("number", range(8))
 def test_q1_wrong_spaces_fail(number):
     space, phrase = wrong_spaces()[number]
     assert_rejected("q1_search_space", {"space": space}, phrase)
@@ -134,6 +141,33 @@ def test_q3_wrong_choices_fail(wrong):
     assert_rejected("q3_next_point_lcb", {"np": np, "next_point_lcb": wrong}, "case ")
 
 
+def variance_not_std(xs, mu, sigma, kappa):  # the surrogate's variance where its standard deviation belongs
+    return float(np.asarray(xs)[int(np.argmin(np.asarray(mu) - kappa * np.asarray(sigma) ** 2))])
+
+
+def kappa_squared(xs, mu, sigma, kappa):
+    return float(np.asarray(xs)[int(np.argmin(np.asarray(mu) - kappa**2 * np.asarray(sigma)))])
+
+
+def root_of_kappa(xs, mu, sigma, kappa):  # kappa read as a variance-like factor
+    return float(np.asarray(xs)[int(np.argmin(np.asarray(mu) - np.sqrt(kappa) * np.asarray(sigma)))])
+
+
+def smallest_x_on_tie(xs, mu, sigma, kappa):  # min over (bound, x) pairs: a tie goes to the smaller x
+    return float(min(zip(np.asarray(mu) - kappa * np.asarray(sigma), xs))[1])
+
+
+@pytest.mark.parametrize("wrong", [variance_not_std, kappa_squared, root_of_kappa, smallest_x_on_tie])
+def test_q3_wrong_weights_and_tie_breaks_fail_on_public_and_on_hidden_cases(wrong):
+    # these passed all public cases before (and the first three every hidden case of some draws)
+    assert_rejected("q3_next_point_lcb", {"np": np, "next_point_lcb": wrong}, "case ")
+    n_public = len(questions_for(NB)["q3_next_point_lcb"].public)
+    for seed in (1, 2024, 12345):
+        hidden_only = judging.grading_cases(NB, "q3_next_point_lcb", seed=seed)[n_public:]
+        status, _ = judging.by_grader(NB, "q3_next_point_lcb", {"np": np, "next_point_lcb": wrong}, hidden_only)
+        assert status != PASS, (wrong.__name__, seed)
+
+
 def test_hidden_cases_exercise_the_public_edge_cases():
     questions = questions_for(NB)
     mu, sigma, best = questions["q2_expected_improvement"].hidden(np.random.default_rng(3))[1][0]
@@ -164,6 +198,30 @@ def gp_result():
 
 def test_q4_the_solution_passes(gp_result):
     assert_accepted("q4_gp_minimize", {**BASE, "result": gp_result})
+
+
+def test_q4_the_deprecated_name_of_the_random_starts_passes_and_is_read(gp_result):
+    from skopt import gp_minimize
+    from skopt.space import Real
+
+    # scikit-optimize's older name: it overrides n_initial_points, whose default 10 stays in result.specs
+    with pytest.warns(DeprecationWarning):
+        old = gp_minimize(objective, [Real(-5.0, 0.0)], n_calls=7, n_random_starts=5, random_state=42)
+    assert old.specs["args"]["n_initial_points"] == 10 and np.allclose(old.x_iters, gp_result.x_iters)
+    assert_accepted("q4_gp_minimize", {**BASE, "result": old})
+    reading = right_reading(old, 7, 5)
+    assert_accepted("q5_reading", {**BASE, "result": old, "reading": reading})
+
+
+def test_q4_given_or_laid_out_starting_points_fail():
+    from skopt import gp_minimize
+    from skopt.space import Real
+
+    settings = dict(func=objective, dimensions=[Real(-5.0, 0.0)], n_calls=7, n_initial_points=5, random_state=42)
+    with_x0 = gp_minimize(**settings, x0=[[-2.5]])
+    assert_rejected("q4_gp_minimize", {**BASE, "result": with_x0}, "started from points you gave it")
+    latin = gp_minimize(**settings, initial_point_generator="lhs")
+    assert_rejected("q4_gp_minimize", {**BASE, "result": latin}, "laid out by 'lhs', not drawn at random")
 
 
 def test_q4_another_surrogate_fails():

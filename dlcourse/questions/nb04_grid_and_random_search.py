@@ -20,7 +20,12 @@ EXPECTED_GRID = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [
 ALIASES = {"model__units": "units"}
 
 
+WHOLE = ("batch_size", "units")  # Keras takes these as whole numbers only
+
+
 def _param_grid(value: Any, namespace: Mapping[str, Any]) -> str | None:
+    if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], Mapping):
+        value = value[0]  # a grid search also takes a list of grids: here, a list of one
     if not isinstance(value, Mapping):
         return "expected a dict from hyperparameter names to lists of values"
     network = namespace.get("network")
@@ -43,19 +48,29 @@ def _param_grid(value: Any, namespace: Mapping[str, Any]) -> str | None:
         values = found[key]
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
             return f"{key}: expected a list of the values to try"
-        try:
-            numbers = sorted(float(v) for v in values)
-        except (TypeError, ValueError):
-            return f"{key}: the values should be numbers"
+        if not isinstance(values, (list, tuple, range, np.ndarray)):
+            # a set or a dict of values has no order: a grid search refuses it
+            return f"{key}: a grid search takes the values to try as a list, found a {type(values).__name__}"
+        if np.ndim(values) != 1:
+            return f"{key}: the values to try should form one flat list, found an array of shape {np.shape(values)}"
+        if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                   for v in values):
+            return f"{key}: the values should be numbers, found {list(values)}"
+        if key in WHOLE and not all(isinstance(v, (int, np.integer)) for v in values):
+            return f"{key}: Keras takes only whole numbers here, found {list(values)}"
+        numbers = sorted(float(v) for v in values)
         if len(numbers) != len(wanted) or not np.allclose(numbers, sorted(wanted)):
             return f"{key}: these are not the values the question asks for (found {list(values)})"
     return None
 
 
 def _grids(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """Grids of one or two, three, and four hyperparameters (every list of a larger grid holds two values
+    or more, so that a count that leaves out a list, or uses only some of them, shows)."""
     cases = []
-    for _ in range(3):
-        grid = {f"p{i}": list(range(int(rng.integers(1, 6)))) for i in range(int(rng.integers(1, 4)))}
+    for n_keys in (int(rng.integers(1, 3)), 3, 4):
+        smallest = 1 if n_keys == 1 else 2
+        grid = {f"p{i}": list(range(int(rng.integers(smallest, 6)))) for i in range(n_keys)}
         cases.append(((grid, int(rng.integers(2, 11))), {}))
     return cases
 
@@ -119,9 +134,13 @@ def _search(value: Any, namespace: Mapping[str, Any]) -> str | None:
         return problem
     if value.n_iter != namespace.get("N_ITER"):
         return f"the search draws {value.n_iter} candidates; the question asks for N_ITER"
-    folds = value.cv if isinstance(value.cv, int) else getattr(value.cv, "get_n_splits", lambda: None)()
+    if value.cv is None:  # scikit-learn's default
+        folds, default = getattr(value, "n_splits_", 5), " (scikit-learn's default)"
+    else:
+        folds = value.cv if isinstance(value.cv, int) else getattr(value.cv, "get_n_splits", lambda: None)()
+        default = ""
     if folds != namespace.get("N_FOLDS"):
-        return f"the search uses {folds} folds; the question asks for N_FOLDS"
+        return f"the search uses {folds} folds{default}; the question asks for N_FOLDS"
     if value.random_state is None or value.random_state != namespace.get("SEED"):
         return "the search is not seeded with SEED, so its candidates change from run to run"
     if value.refit != "f1_macro":
@@ -211,7 +230,8 @@ QUESTIONS = [
     ),
     FunctionQuestion(
         id="q2_n_trainings", points=2, function="n_trainings",
-        public=[Case(({"a": [1, 2, 3], "b": [1, 2]}, 5), 31), Case(({"a": [1]}, 3), 4)],
+        public=[Case(({"a": [1, 2, 3], "b": [1, 2]}, 5), 31), Case(({"a": [1]}, 3), 4),
+                Case(({"lr": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}, 5), 61)],
         hidden=_grids,
         hint="every combination is trained once per fold, and the best is trained once more on all the data.",
     ),
@@ -248,7 +268,9 @@ QUESTIONS = [
                "(less noise), more epochs (the candidates train only EPOCHS epochs), a narrower range around the "
                "best, or successive halving to try more candidates for the same cost. Mentioning that the best "
                "score is optimistic (winner's curse) is a plus. 1 point: a sensible decision without the run's "
-               "numbers, or numbers without a decision. 0: no decision, or a decision its own numbers contradict.",
+               "numbers, or numbers without a decision. 0: no decision, or a decision its own numbers contradict. "
+               "Compare the quoted numbers with the student's printed search_report: numbers it did not print "
+               "(the lesson's, the model answer's, another run's) count as no numbers.",
     ),
     WrittenQuestion(
         id="q7_random_vs_grid", points=2,

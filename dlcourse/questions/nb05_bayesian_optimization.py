@@ -26,10 +26,14 @@ def _space(value: Any, namespace: Mapping[str, Any]) -> str | None:
         return "expected a dict from hyperparameter names to scikit-optimize dimensions"
     if "activation" in value or "model__activation" in value:
         return "the lesson's build_network has no activation argument: a search could not set it"
-    if set(value) != SPACE_KEYS:
+    if "units" in value and "model__units" in value:
+        return "the number of units appears twice (under two names): give it once"
+    # scikeras routes `model__units` to the build function's `units` argument, as a bare `units` does
+    found = {("units" if key == "model__units" else key): dimension for key, dimension in value.items()}
+    if set(found) != SPACE_KEYS:
         return f"expected the hyperparameters {sorted(SPACE_KEYS)}, found {sorted(map(str, value))}"
     try:
-        lr, units, batch = (check_dimension(value[k]) for k in ("optimizer__learning_rate", "units", "batch_size"))
+        lr, units, batch = (check_dimension(found[k]) for k in ("optimizer__learning_rate", "units", "batch_size"))
     except Exception as exc:
         return f"not a dimension scikit-optimize understands ({exc})"
     if not isinstance(lr, Real):
@@ -47,6 +51,9 @@ def _space(value: Any, namespace: Mapping[str, Any]) -> str | None:
                 "(a pair of whole numbers is read as a range)")
     if sorted(batch.categories) != [16, 32, 64, 128]:
         return f"the batch sizes should be 16, 32, 64 and 128, found {list(batch.categories)}"
+    if not all(isinstance(size, (int, np.integer)) and not isinstance(size, bool) for size in batch.categories):
+        return (f"the batch sizes should be whole numbers, found {list(batch.categories)}: Keras cannot cut its data "
+                "into batches of a fractional size")
     return None
 
 
@@ -64,13 +71,20 @@ def _gaussians(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 
 
 def _lcb_cases(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """Candidates in no particular order whose means rise with their uncertainty (plus a little noise), so
+    that the lowest bound is a trade-off whose place moves with kappa: a bound that weighs the uncertainty
+    differently (its square, kappa squared, or the square root of kappa) picks another candidate."""
     cases = []
-    for n, kappa in ((3, 0.1), (20, 1.96), (100, 5.0)):
-        xs = np.linspace(-5, 0, n)
-        mu, sigma = rng.normal(0.3, 0.1, n), rng.uniform(0.0, 0.1, n)
-        if n == 20:  # two candidates tie for the lowest bound: the first one wins
+    for n, kappa in ((8, 0.3), (20, 1.96), (40, 2.5), (100, 5.0)):
+        xs = rng.permutation(np.linspace(-5, 0, n))
+        sigma = rng.uniform(0.0, 0.2, n)
+        curvature = kappa / (2 * 0.2 * rng.uniform(0.35, 0.65))  # the best trade-off lies inside the range
+        mu = 0.1 + curvature * sigma**2 + rng.uniform(0.0, 0.01, n)
+        if n == 20:  # two candidates tie for the lowest bound: the first one wins, though its x is the larger
             first, second = sorted(rng.choice(n, 2, replace=False))
-            mu[[first, second]], sigma[[first, second]] = -1.0, 0.0
+            mu[[first, second]], sigma[[first, second]] = float(np.min(mu - kappa * sigma)) - 0.05, 0.0
+            if xs[first] < xs[second]:
+                xs[[first, second]] = xs[[second, first]]
         cases.append(((xs, mu, sigma, kappa), {}))
     return cases
 
@@ -125,8 +139,15 @@ def _result(value: Any, namespace: Mapping[str, Any]) -> str | None:
     if len(value.x_iters) != n_calls:
         return f"expected N_CALLS evaluations, found {len(value.x_iters)}"
     args = value.specs.get("args", {})
-    if args.get("n_initial_points") != namespace.get("N_INITIAL"):
-        return f"the run started with {args.get('n_initial_points')} random points; the question asks for N_INITIAL"
+    if initial_points(value) != namespace.get("N_INITIAL"):
+        return f"the run started with {initial_points(value)} random points; the question asks for N_INITIAL"
+    if args.get("x0") is not None:
+        return ("the run started from points you gave it (x0) before its random ones; the question asks for "
+                "N_INITIAL random starting points only")
+    generator = args.get("initial_point_generator", "random")
+    if generator != "random":
+        return (f"the starting points were laid out by {generator!r}, not drawn at random; the question asks for "
+                "random starting points")
     state = args.get("random_state")
     if state is None or state is np.random.mtrand._rand:
         return "the run was not seeded with SEED, so its points change from run to run"
@@ -134,6 +155,14 @@ def _result(value: Any, namespace: Mapping[str, Any]) -> str | None:
     if seed is not None and not np.allclose(_first_point(seed), value.x_iters[0]):
         return "the run was not seeded with SEED: its first random point differs from a run seeded so"
     return None
+
+
+def initial_points(result: Any) -> int | None:
+    """How many random starting points a scikit-optimize run used. Its deprecated ``n_random_starts``,
+    when given, overrides ``n_initial_points`` (whose default then stays in the recorded arguments)."""
+    args = (getattr(result, "specs", None) or {}).get("args", {})
+    starts = args.get("n_random_starts")
+    return starts if starts is not None else args.get("n_initial_points")
 
 
 def _first_point(seed: int) -> list:
@@ -173,7 +202,7 @@ def _reading(value: Any, namespace: Mapping[str, Any]) -> str | None:
     missing = [key for key in ("best_call", "n_explore", "n_exploit", "converged") if key not in value]
     if missing:
         return f"missing {', '.join(missing)}"
-    n_initial = (getattr(result, "specs", None) or {}).get("args", {}).get("n_initial_points") or namespace.get("N_INITIAL")
+    n_initial = initial_points(result) or namespace.get("N_INITIAL")
     wanted = reading_of(result, int(n_initial))
     if value["best_call"] != wanted["best_call"]:
         return "best_call is not the number of the evaluation that found your run's lowest value (counting from 1)"
@@ -214,7 +243,11 @@ QUESTIONS = [
         public=[
             Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.3]), A([0.0, 0.0, 0.5]), 0.1), -2.0),
             Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.3]), A([0.0, 0.0, 0.5]), 2.0), -1.0),
-            Case((A([-3.0, -2.0, -1.0]), A([0.1, 0.2, 0.1]), A([0.0, 0.0, 0.0]), 1.0), -3.0),
+            Case((A([-1.0, -2.0, -3.0]), A([0.1, 0.2, 0.1]), A([0.0, 0.0, 0.0]), 1.0), -1.0),
+            # the bound weighs the standard deviation (not the variance) by kappa itself
+            Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.3]), A([0.0, 0.0, 0.3]), 1.0), -1.0),
+            Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.35]), A([0.0, 0.0, 0.1]), 2.0), -2.0),
+            Case((A([-3.0, -2.0, -1.0]), A([0.2, 0.1, 0.32]), A([0.0, 0.0, 0.4]), 0.5), -2.0),
         ],
         hidden=_lcb_cases,
         hint="the bound subtracts kappa times the uncertainty from the mean; you want the point where it is lowest "
@@ -239,7 +272,8 @@ QUESTIONS = [
                "whether more calls would pay: little to gain if it converged near the valley (the objective's "
                "minimum is 0.05), some if it was still exploring or its best lay away from -2.5. 1 point: a "
                "decision without reference to the run, or a description without a decision. 0: contradicts "
-               "the run's numbers.",
+               "the run's numbers. Compare the quoted numbers with the student's printed points, values and "
+               "reading: numbers the run did not print (the lesson's run, the model answer's) count as none.",
     ),
     WrittenQuestion(
         id="q7_when_bayes", points=2,
