@@ -61,6 +61,35 @@ def test_q1_wrong_answers_fail(wrong, case):
     assert_rejected("q1_hyperband_epochs", {"hyperband_epochs": wrong}, case, "expected")
 
 
+def test_q1_rounding_s_max_or_the_sum_up_fails():
+    def hyperband_epochs(max_epochs, factor):  # s_max rounded rather than floored
+        s_max = int(np.round(np.log(max_epochs) / np.log(factor)))
+        total = 0
+        for s in range(s_max, -1, -1):
+            n = int(np.ceil((s_max + 1) / (s + 1) * factor ** s))
+            for i in range(s + 1):
+                total += (n // factor ** i) * max_epochs / factor ** (s - i)
+        return int(round(total))
+
+    # log(20) / log(3) is 2.73: rounded, s_max becomes 3 (in the other public cases it is near a whole number)
+    assert_rejected("q1_hyperband_epochs", {"hyperband_epochs": hyperband_epochs}, "hyperband_epochs(20, 3): expected 173")
+    # the sum 173.33 rounded up: the other public sums are whole or have a fraction above one half
+    assert_rejected("q1_hyperband_epochs", {"hyperband_epochs": _hyperband_epochs(finish=lambda t: int(np.ceil(t)))},
+                    "hyperband_epochs(20, 3): expected 173, found 174")
+
+
+def test_q1_rounding_half_up_passes_every_draw():
+    # "the nearest whole number" rounded half up is a right answer: no hidden case may end in exactly .5,
+    # where it and Python's round (half to even) disagree.
+    half_up = _hyperband_epochs(finish=lambda t: int(np.floor(t + 0.5)))
+    namespace = {"hyperband_epochs": half_up}
+    assert judging.by_check(NB, "q1_hyperband_epochs", namespace).status == "passed"
+    for seed in range(40):
+        status, message = judging.by_grader(NB, "q1_hyperband_epochs", namespace,
+                                            judging.grading_cases(NB, "q1_hyperband_epochs", seed=seed))
+        assert status == "passed", (seed, message)
+
+
 # ----------------------------------------------------------------------------- q2
 
 
@@ -126,22 +155,83 @@ def test_q3_wrong_answers_fail(old, new, phrase):
     assert_rejected("q3_build_model", _edited(old, new), phrase)
 
 
+HIDDEN = 'keras.layers.Dense(units, activation="relu")'
+OUTPUT = 'keras.layers.Dense(10, activation="softmax")'
+LOSS = 'loss="sparse_categorical_crossentropy"'
+
+
+@pytest.mark.parametrize("edits, phrase", [
+    ([(HIDDEN, "keras.layers.Dense(units)")], "the hidden layer's activation is 'linear'"),  # relu forgotten
+    ([(HIDDEN, 'keras.layers.Dense(units, activation="sigmoid")')], "the hidden layer's activation is 'sigmoid'"),
+    ([(OUTPUT, "keras.layers.Dense(10)")], "the loss expects probabilities"),  # no softmax, loss told nothing
+    ([(LOSS, "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)")], "softmax twice"),
+    ([(LOSS, 'loss="categorical_crossentropy"')], "sparse categorical cross-entropy"),  # one-hot loss, integer labels
+    ([(LOSS, 'loss="mse"')], "the loss 'mse'"),
+    ([('metrics=["accuracy"]', "metrics=[]")], "with the accuracy metric"),
+    ([(HIDDEN + ",\n                              keras.layers.Dropout(dropout)",
+       "keras.layers.Dropout(dropout), " + HIDDEN)], "a Dropout layer after it"),  # dropout on the inputs
+    ([("keras.layers.Dropout(dropout), " + OUTPUT, OUTPUT + ", keras.layers.Dropout(dropout)")],
+     "a Dropout layer after it"),  # dropout on the output
+    ([(HIDDEN + ",", HIDDEN + ", " + HIDDEN + ",")], "one hidden Dense layer"),  # two hidden layers
+], ids=["no-relu", "sigmoid-hidden", "no-softmax", "softmax-and-logits", "categorical-loss", "mse-loss",
+        "no-accuracy-metric", "dropout-before-hidden", "dropout-after-output", "two-hidden-layers"])
+def test_q3_a_wrong_network_fails(edits, phrase):
+    source = solution_cell("q3_build_model")
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    assert_rejected("q3_build_model", build_model_namespace(source), phrase)
+
+
+@pytest.mark.parametrize("edits", [
+    [(OUTPUT, "keras.layers.Dense(10)"), (LOSS, "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)")],
+    [(HIDDEN, 'keras.layers.Dense(units), keras.layers.Activation("relu")'),
+     (OUTPUT, "keras.layers.Dense(10), keras.layers.Softmax()")],
+    [(LOSS, "loss=keras.losses.SparseCategoricalCrossentropy()"),
+     ('metrics=["accuracy"]', 'metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")]')],
+], ids=["logits-told-to-the-loss", "activation-layers", "loss-and-metric-objects"])
+def test_q3_other_right_networks_pass(edits):
+    source = solution_cell("q3_build_model")
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    assert_accepted("q3_build_model", build_model_namespace(source))
+
+
+def test_q3_a_functional_model_passes():
+    source = """
+import keras
+def build_model(hp):
+    units = hp.Int("units", 32, 256, step=32)
+    dropout = hp.Float("dropout", 0.0, 0.5, step=0.1)
+    learning_rate = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    inputs = keras.Input((64,))
+    hidden = keras.layers.Dropout(dropout)(keras.layers.Dense(units, activation="relu")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+"""
+    assert_accepted("q3_build_model", build_model_namespace(source))
+
+
 # ----------------------------------------------------------------------------- q5
 
 
-def searched(tmp_path, build_model, kind="hyperband", max_epochs=9):
-    """A real keras-tuner search whose oracle is driven without training (random scores)."""
-    options = dict(objective="val_accuracy", seed=0, directory=str(tmp_path), project_name=kind, overwrite=True)
+def searched(tmp_path, build_model, kind="hyperband", max_epochs=9, objective="val_accuracy", score=None):
+    """A real keras-tuner search whose oracle is driven without training (random scores, or
+    ``score(k)`` for the k-th trial), recording its objective's metric."""
+    options = dict(objective=objective, seed=0, directory=str(tmp_path), project_name=kind, overwrite=True)
     if kind == "hyperband":
         tuner = kt.Hyperband(build_model, max_epochs=max_epochs, factor=3, **options)
     else:
         tuner = kt.RandomSearch(build_model, max_trials=5, **options)
     rng = np.random.default_rng(0)
-    for _ in range(100):
+    for k in range(100):
         trial = tuner.oracle.create_trial("tuner0")
         if trial.status == "STOPPED":
             break
-        tuner.oracle.update_trial(trial.trial_id, {"val_accuracy": float(rng.random())})
+        tuner.oracle.update_trial(trial.trial_id, {objective: float(rng.random() if score is None else score(k))})
         trial.status = "COMPLETED"
         tuner.oracle.end_trial(trial)
     return tuner
@@ -203,3 +293,45 @@ def test_q5_a_report_made_up_rather_than_read_fails(tmp_path):
     report["best_val_accuracy"] = round(report["best_val_accuracy"] - 0.05, 4)
     namespace["hyperband_report"] = report
     assert_rejected("q5_hyperband_report", namespace, "best trial scored")
+
+
+@pytest.mark.parametrize("objective, phrase", [
+    ("accuracy", "ranks its trials by 'accuracy'"),  # training accuracy reported as best_val_accuracy
+    ("val_loss", "ranks its trials by 'val_loss' (lowest first)"),
+], ids=["training-accuracy", "validation-loss"])
+def test_q5_a_search_on_another_objective_fails(tmp_path, objective, phrase):
+    namespace = build_model_namespace()
+    namespace["tuner"] = tuner = searched(tmp_path, namespace["build_model"], objective=objective)
+    namespace["hyperband_report"] = solution_report(tuner)  # read from its trials as the solution does
+    assert_rejected("q5_hyperband_report", namespace, phrase, "val_accuracy")
+
+
+def test_q5_any_trial_tied_for_the_best_score_is_the_best_trial(tmp_path):
+    # with 360 validation images scores tie often; sorting by score and taking the last tied trial is right too
+    namespace, tuner = q5_namespace(tmp_path, score=lambda k: 0.9 if k in (0, 13) else 0.5)
+    finished = [t for t in tuner.oracle.trials.values() if t.score is not None]
+    tied = sorted({t.hyperparameters.values["tuner/bracket"] for t in finished if t.score == 0.9})
+    assert len(tied) == 2, tied  # the fixture is meant to tie across two of the three brackets
+    for bracket in tied:
+        namespace["hyperband_report"] = {**solution_report(tuner), "best_bracket": bracket}
+        assert_accepted("q5_hyperband_report", namespace)
+    (other,) = {0, 1, 2} - set(tied)
+    namespace["hyperband_report"] = {**solution_report(tuner), "best_bracket": other}
+    assert_rejected("q5_hyperband_report", namespace, "not the bracket your best trial ran in")
+
+
+def test_q5_a_whole_number_of_epochs_as_a_float_passes(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    report = solution_report(tuner)
+    namespace["hyperband_report"] = {**report, "epochs": float(report["epochs"])}
+    assert_accepted("q5_hyperband_report", namespace)
+    namespace["hyperband_report"] = {**report, "epochs": report["epochs"] + 0.5}
+    assert_rejected("q5_hyperband_report", namespace, "really trained")
+
+
+def test_q5_a_rounded_copy_of_the_printed_score_is_named_as_such(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    report = solution_report(tuner)
+    namespace["hyperband_report"] = {**report, "best_val_accuracy": round(report["best_val_accuracy"], 4)}
+    assert round(report["best_val_accuracy"], 4) != report["best_val_accuracy"]
+    assert_rejected("q5_hyperband_report", namespace, "a rounded copy")

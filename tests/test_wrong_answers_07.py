@@ -41,6 +41,8 @@ WRONG_FUNCTIONS = {
     "l2 half": ("q1_l2_penalty", "def l2_penalty(weights, lam):\n    return float(lam / 2 * sum(np.sum(w ** 2) for w in weights))", "expected 1.4, found 0.7"),
     "l2 norm": ("q1_l2_penalty", "def l2_penalty(weights, lam):\n    return float(lam * np.sqrt(sum(np.sum(w ** 2) for w in weights)))", "expected 1.4"),
     "l2 first array only": ("q1_l2_penalty", "def l2_penalty(weights, lam):\n    return float(lam * np.sum(weights[0] ** 2))", "expected 1.4, found 0.5"),
+    # "the L2 norm squared" taken with ord=2: for a matrix that is its largest singular value, not the sum of squares
+    "l2 spectral norm": ("q1_l2_penalty", "def l2_penalty(weights, lam):\n    return float(lam * sum(np.linalg.norm(w, 2) ** 2 for w in weights))", "expected 2.5, found 2.0"),
     # q2: signed sum (no absolute value); squares
     "l1 signed": ("q2_l1_penalty", "def l1_penalty(weights, lam):\n    return float(lam * sum(np.sum(w) for w in weights))", "expected 0.6"),
     "l1 squares": ("q2_l1_penalty", "def l1_penalty(weights, lam):\n    return float(lam * sum(np.sum(w ** 2) for w in weights))", "expected 0.6, found 1.4"),
@@ -99,6 +101,26 @@ WRONG_MODELS = {
 def test_wrong_models_fail(name):
     source, phrase = WRONG_MODELS[name]
     assert_rejected("q4_build_regularized", _namespace_with(source), phrase)
+
+
+RIGHT_MODELS = {
+    # an L1L2 penalty without its L1 part is an L2 penalty
+    "L1L2 with l1 zero": _build(penalty="keras.regularizers.L1L2(l2=l2)"),
+    # the activation as a layer of its own after each Dense
+    "activation layers": _build(activation="linear").replace("kernel_regularizer=keras.regularizers.L2(l2)),\n        keras.layers.Dropout",
+                                                             "kernel_regularizer=keras.regularizers.L2(l2)), keras.layers.ReLU(),\n        keras.layers.Dropout"),
+}
+
+
+@pytest.mark.parametrize("name", RIGHT_MODELS)
+def test_other_right_models_pass(name):
+    source = RIGHT_MODELS[name]
+    judging.assert_accepted(NB, "q4_build_regularized", _namespace_with(source))
+
+
+def test_an_l1l2_penalty_with_both_parts_is_not_l2():
+    assert_rejected("q4_build_regularized", _namespace_with(_build(penalty="keras.regularizers.L1L2(l1=l2, l2=l2)")),
+                    "kernel penalty L1L2(l1=0.001, l2=0.001)")
 
 
 def test_a_model_without_an_input_is_reported_not_crashed():

@@ -11,11 +11,19 @@ import numpy as np
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 
+# Schedules a hidden case is drawn from. None has a sum ending in exactly .5 (27 and 4 gives 229.5,
+# 100 and 4 gives 1562.5): "the nearest whole number" is then not one number, and rounding half up
+# would be marked wrong against Python's round, which rounds half to even.
+_DRAWN = [(8, 2), (20, 2), (27, 2), (64, 2), (100, 2), (8, 3), (20, 3), (25, 3), (64, 3), (100, 3),
+          (8, 4), (20, 4), (64, 4), (81, 4), (243, 4)]
+
+
 def _schedules(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    # powers of the factor, non-powers (epochs per round are then fractions), and 243 / 3,
-    # whose logarithm ratio is 4.999... in floating point
-    drawn = (int(rng.choice([8, 20, 27, 64, 100])), int(rng.choice([2, 3, 4])))
-    return [((int(r), int(f)), {}) for r, f in ((9, 3), (81, 3), (16, 2), (100, 3), (243, 3), drawn)]
+    # powers of the factor, non-powers (epochs per round are then fractions), 243 / 3, whose
+    # logarithm ratio is 4.999... in floating point, and 64 / 3, whose logarithm 3.79 rounds up
+    # to 4 but floors to 3
+    drawn = _DRAWN[int(rng.integers(len(_DRAWN)))]
+    return [((int(r), int(f)), {}) for r, f in ((9, 3), (81, 3), (16, 2), (100, 3), (243, 3), (64, 3), drawn)]
 
 
 def _traces(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -58,6 +66,92 @@ _USES = {  # how each hyperparameter must show in the built model
 _TRIED = {"units": (64, 224), "dropout": (0.1, 0.4), "learning_rate": (3e-4, 5e-3)}
 
 
+def _layer_plan(model) -> list[tuple]:
+    """The model's layers as (kind, units, activation) for Dense and (kind,) otherwise; an
+    activation layer right after a Dense without one is folded into it (the same network)."""
+    plan: list[tuple] = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind in ("InputLayer", "Flatten"):  # a Flatten of 64 features changes nothing
+            continue
+        if kind in ("Activation", "ReLU", "Softmax") and plan and plan[-1][0] == "Dense" and plan[-1][2] == "linear":
+            name = getattr(getattr(layer, "activation", None), "__name__", "") if kind == "Activation" else kind.lower()
+            plan[-1] = ("Dense", plan[-1][1], name or kind)
+        elif kind == "Dense":
+            plan.append(("Dense", layer.units, getattr(layer.activation, "__name__", str(layer.activation))))
+        else:
+            plan.append((kind,))
+    return plan
+
+
+def _loss_kind(loss) -> tuple[str, bool]:
+    """(name, from_logits) of a compiled loss given as a string, a loss object or a function."""
+    if isinstance(loss, str):
+        return loss, False
+    try:
+        config = loss.get_config()
+    except Exception:
+        config = {}
+    function = getattr(loss, "fn", loss)
+    name = getattr(function, "__name__", type(loss).__name__)
+    return name, bool((config or {}).get("from_logits", False))
+
+
+_ACCURACY = {"accuracy", "acc", "sparse_categorical_accuracy", "sparsecategoricalaccuracy"}
+
+
+def _has_accuracy(model) -> bool | None:
+    """Whether the compiled metrics include accuracy (None: the compile settings could not be read)."""
+    try:
+        metrics = (model.get_compile_config() or {}).get("metrics")
+    except Exception:
+        return None
+    stack, names = [metrics], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            names.add(item.lower())
+        elif isinstance(item, Mapping):
+            if "class_name" in item:
+                names.add(str(item["class_name"]).lower())
+                if isinstance(item.get("config"), Mapping):
+                    names.add(str(item["config"].get("name", "")).lower())
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif item is not None:
+            names.add(str(getattr(item, "name", type(item).__name__)).lower())
+    return bool(names & _ACCURACY)
+
+
+def _architecture(model) -> str | None:
+    """One hidden relu Dense, a Dropout after it, a softmax output (or logits the loss is told of);
+    sparse categorical cross-entropy and the accuracy metric."""
+    plan = _layer_plan(model)
+    kinds = [step[0] for step in plan]
+    if kinds != ["Dense", "Dropout", "Dense"]:
+        return (f"expected one hidden Dense layer, a Dropout layer after it, then the output layer; "
+                f"found the layers {kinds}")
+    hidden, output = plan[0][2], plan[2][2]
+    if hidden != "relu":
+        return f"the hidden layer's activation is {hidden!r}; the question asks for relu"
+    loss, logits = _loss_kind(getattr(model, "loss", None))
+    if loss is None or loss.lower().replace("_", "") != "sparsecategoricalcrossentropy":
+        return (f"the model is compiled with the loss {loss!r}; the labels are the digits 0 to 9 as whole numbers, "
+                "which calls for sparse categorical cross-entropy")
+    if output == "softmax" and logits:
+        return "the output layer applies softmax, but the loss is told it receives logits: it would apply softmax twice"
+    if output == "linear" and not logits:
+        return ("the output layer gives raw scores (no softmax), but the loss expects probabilities: give the output "
+                "layer softmax (or tell the loss that it receives logits)")
+    if output not in ("softmax", "linear"):
+        return f"the output layer's activation is {output!r}; ten classes call for softmax probabilities"
+    if _has_accuracy(model) is False:
+        return "compile the model with the accuracy metric: the search of question 5 ranks trials by validation accuracy"
+    return None
+
+
 def _build_model(value: Any, namespace: Mapping[str, Any]) -> str | None:
     import keras
     import keras_tuner as kt
@@ -91,7 +185,7 @@ def _build_model(value: Any, namespace: Mapping[str, Any]) -> str | None:
         shown = low[part] if isinstance(low[part], list) else [low[part]]
         if not any(v is not None and math.isclose(v, _TRIED[name][0], rel_tol=1e-5) for v in shown):
             return f"with {name} = {_TRIED[name][0]} the model does not use that value for {where}"
-    return None
+    return _architecture(model)
 
 
 # ----------------------------------------------------------------------------- q5
@@ -107,6 +201,11 @@ def _hyperband_report(value: Any, namespace: Mapping[str, Any]) -> str | None:
         return "no keras-tuner search named tuner found: run your search in a variable of that name"
     if type(tuner).__name__ != "Hyperband":
         return f"tuner is a {type(tuner).__name__} search; this question asks for Hyperband"
+    objective = getattr(tuner.oracle, "objective", None)
+    if getattr(objective, "name", None) != "val_accuracy" or getattr(objective, "direction", "max") != "max":
+        return (f"tuner ranks its trials by {getattr(objective, 'name', objective)!r}"
+                f"{'' if getattr(objective, 'direction', 'max') == 'max' else ' (lowest first)'}; this question asks "
+                "it to maximize the validation accuracy, val_accuracy")
     trials = _finished(tuner)
     if not trials:
         return "tuner has no finished trials yet: run its search"
@@ -125,15 +224,27 @@ def _hyperband_report(value: Any, namespace: Mapping[str, Any]) -> str | None:
     spent = sum(int(values(t)["tuner/epochs"]) - int(values(t)["tuner/initial_epoch"]) for t in trials)
     if value["trials"] != len(trials):
         return f"trials: your tuner finished {len(trials)} trials, you report {value['trials']}"
-    if not isinstance(value["epochs"], (int, np.integer)) or value["epochs"] != spent:
+    epochs = value["epochs"]
+    whole = isinstance(epochs, (int, np.integer, float, np.floating)) and not isinstance(epochs, (bool, np.bool_)) \
+        and float(epochs).is_integer()
+    if not whole or int(epochs) != spent:
         if value["epochs"] == sum(int(values(t)["tuner/epochs"]) for t in trials):
             return ("epochs: you counted every trial's final epoch, but a trial that resumes from an earlier "
                     "round's checkpoint trains only from its initial epoch on")
         return f"epochs: your tuner's trials really trained {spent} epochs in all, you report {value['epochs']}"
-    if not math.isclose(float(value["best_val_accuracy"]), float(best.score), rel_tol=1e-6):
+    reported = value["best_val_accuracy"]
+    if isinstance(reported, (bool, np.bool_)) or not isinstance(reported, (int, float, np.integer, np.floating)):
+        return f"best_val_accuracy: expected a number, found a {type(reported).__name__}"
+    if not math.isclose(float(reported), float(best.score), rel_tol=1e-6):
+        if f"{float(reported):.4f}" == f"{float(best.score):.4f}":
+            return (f"best_val_accuracy: you report {float(reported)!r}, a rounded copy of your best trial's score "
+                    f"{float(best.score)!r}: read the number from the trial instead of typing it")
         return (f"best_val_accuracy: your tuner's best trial scored {float(best.score):.4f} on validation data, "
-                f"you report {float(value['best_val_accuracy']):.4f}")
-    if value["best_bracket"] != values(best)["tuner/bracket"]:
+                f"you report {float(reported):.4f}")
+    # trials can tie on the best score (one validation image is 1/360): any of them is the best trial
+    tied = {values(t)["tuner/bracket"] for t in trials if math.isclose(float(t.score), float(best.score), rel_tol=1e-9)}
+    bracket = value["best_bracket"]
+    if isinstance(bracket, (bool, np.bool_)) or not isinstance(bracket, (int, np.integer)) or int(bracket) not in tied:
         return "best_bracket: that is not the bracket your best trial ran in (each trial records its bracket)"
     return None
 
@@ -142,8 +253,10 @@ QUESTIONS = [
     FunctionQuestion(
         id="q1_hyperband_epochs", points=3, function="hyperband_epochs",
         # (10, 3): 10 is not a power of 3, so the epochs of a round are fractions (the sum is 86.67);
-        # (243, 3): log(243) / log(3) is 4.999... in floating point, but 243 = 3 ** 5.
-        public=[Case((27, 3), 423), Case((9, 3), 78), Case((1, 3), 1), Case((10, 3), 87), Case((243, 3), 8457)],
+        # (243, 3): log(243) / log(3) is 4.999... in floating point, but 243 = 3 ** 5;
+        # (20, 3): log(20) / log(3) is 2.73, so s_max is 2, not 3 (rounded); the sum 173.33 rounds down.
+        public=[Case((27, 3), 423), Case((9, 3), 78), Case((1, 3), 1), Case((10, 3), 87), Case((243, 3), 8457),
+                Case((20, 3), 173)],
         hidden=_schedules,
         hint="think about what happens when max_epochs is not a power of the factor: the epochs of a round are "
              "then fractions, and only the final sum is rounded (to the nearest whole number).",

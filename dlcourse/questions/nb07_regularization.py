@@ -41,7 +41,11 @@ def _penalty_text(regularizer: Any) -> str:
         return f"L2({l2:.4g})"
     if name == "L1":
         return f"L1({l1:.4g})"
-    if name == "L1L2":
+    if name == "L1L2":  # with one of the two at zero it is the other penalty alone: the same model
+        if l1 == 0.0 and l2 > 0.0:
+            return f"L2({l2:.4g})"
+        if l2 == 0.0 and l1 > 0.0:
+            return f"L1({l1:.4g})"
         return f"L1L2(l1={l1:.4g}, l2={l2:.4g})"
     return name
 
@@ -55,12 +59,23 @@ def describe_regularized(model: Any) -> list[str]:
     if not model.built or not getattr(model, "inputs", None):
         raise ValueError("the model has no input yet: start it with keras.Input of the right shape")
     lines = [f"Input{tuple(model.inputs[0].shape[1:])}"]
-    for layer in model.layers:
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]  # a functional
+    # model lists its input as a layer; it is already line 0
+    skip = False
+    for number, layer in enumerate(layers):
         kind = type(layer).__name__
-        if kind == "InputLayer":  # a functional model lists its input as a layer; it is already line 0
+        if skip:
+            skip = False
             continue
         if kind == "Dense":
-            text = f"Dense({layer.units}, {layer.activation.__name__}, kernel penalty {_penalty_text(layer.kernel_regularizer)}"
+            activation = layer.activation.__name__
+            after = layers[number + 1] if number + 1 < len(layers) else None
+            after_kind = type(after).__name__
+            if activation == "linear" and after_kind in ("Activation", "ReLU", "Softmax"):
+                # Dense, then an activation layer: the same as the activation inside the Dense layer
+                activation = after.activation.__name__ if after_kind == "Activation" else after_kind.lower()
+                skip = True
+            text = f"Dense({layer.units}, {activation}, kernel penalty {_penalty_text(layer.kernel_regularizer)}"
             if layer.bias_regularizer is not None:
                 text += f", bias penalty {_penalty_text(layer.bias_regularizer)}"
             lines.append(text + ")")
@@ -154,7 +169,9 @@ QUESTIONS = [
     FunctionQuestion(
         id="q1_l2_penalty", points=2, function="l2_penalty",
         public=[Case(([np.array([[1.0, -2.0]]), np.array([3.0])], 0.1), 1.4), Case(([np.array([0.0])], 5.0), 0.0),
-                Case(([np.array([[0.5, 0.5], [0.5, 0.5]]), np.array([1.0, 2.0])], 2.0), 12.0)],
+                Case(([np.array([[0.5, 0.5], [0.5, 0.5]]), np.array([1.0, 2.0])], 2.0), 12.0),
+                # a matrix of rank 2: the sum of its squared entries (5) is not its largest singular value squared (4)
+                Case(([np.array([[1.0, 0.0], [0.0, -2.0]])], 0.5), 2.5)],
         hidden=_weights,
         hint="every weight of every array contributes its square; the sum of all of them is then scaled by lambda, once.",
     ),
