@@ -18,7 +18,7 @@ import pytest
 from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
-from tests.judging import by_check, by_grader, solution_namespace
+from tests.judging import assert_accepted, by_check, by_grader, solution_namespace
 
 NB = "01_classification_metrics"
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,10 +198,7 @@ def test_a_wrong_function_fails_in_check_and_grader(qid, mistake):
 def test_a_right_answer_written_another_way_passes_in_check_and_grader(qid, way):
     namespace = {"np": np}
     exec(RIGHT[(qid, way)], namespace)
-    checked = by_check(NB, qid, namespace)
-    status, message = by_grader(NB, qid, namespace)
-    assert checked.status == PASS, checked.message
-    assert status == PASS, message
+    assert_accepted(NB, qid, namespace)
 
 
 def test_the_solution_passes_every_function_question_in_check_and_grader():

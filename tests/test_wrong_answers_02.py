@@ -18,7 +18,7 @@ import pytest
 from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, WrittenQuestion, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
-from tests.judging import by_check, by_grader, solution_namespace
+from tests.judging import assert_accepted, by_check, by_grader, solution_namespace
 
 
 NB = "02_regression_metrics"
@@ -144,10 +144,7 @@ def test_a_wrong_function_fails_in_check_and_grader(qid, mistake):
 def test_a_right_answer_written_another_way_passes_in_check_and_grader(qid, way):
     namespace = {"np": np}
     exec(RIGHT[(qid, way)], namespace)
-    checked = by_check(NB, qid, namespace)
-    status, message = by_grader(NB, qid, namespace)
-    assert checked.status == PASS, checked.message
-    assert status == PASS, message
+    assert_accepted(NB, qid, namespace)
 
 
 @pytest.mark.parametrize("seed", [2024, 7, 12345])
