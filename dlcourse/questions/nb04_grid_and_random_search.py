@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from dlcourse.assessment.compare import is_number
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 EXPECTED_GRID = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}
@@ -53,8 +54,7 @@ def _param_grid(value: Any, namespace: Mapping[str, Any]) -> str | None:
             return f"{key}: a grid search takes the values to try as a list, found a {type(values).__name__}"
         if np.ndim(values) != 1:
             return f"{key}: the values to try should form one flat list, found an array of shape {np.shape(values)}"
-        if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-                   for v in values):
+        if not all(is_number(v) for v in values):
             return f"{key}: the values should be numbers, found {list(values)}"
         if key in WHOLE and not all(isinstance(v, (int, np.integer)) for v in values):
             return f"{key}: Keras takes only whole numbers here, found {list(values)}"

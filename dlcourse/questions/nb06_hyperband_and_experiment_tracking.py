@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from dlcourse.assessment.compare import is_number
 from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 
@@ -225,15 +226,14 @@ def _hyperband_report(value: Any, namespace: Mapping[str, Any]) -> str | None:
     if value["trials"] != len(trials):
         return f"trials: your tuner finished {len(trials)} trials, you report {value['trials']}"
     epochs = value["epochs"]
-    whole = isinstance(epochs, (int, np.integer, float, np.floating)) and not isinstance(epochs, (bool, np.bool_)) \
-        and float(epochs).is_integer()
+    whole = is_number(epochs) and float(epochs).is_integer()
     if not whole or int(epochs) != spent:
         if value["epochs"] == sum(int(values(t)["tuner/epochs"]) for t in trials):
             return ("epochs: you counted every trial's final epoch, but a trial that resumes from an earlier "
                     "round's checkpoint trains only from its initial epoch on")
         return f"epochs: your tuner's trials really trained {spent} epochs in all, you report {value['epochs']}"
     reported = value["best_val_accuracy"]
-    if isinstance(reported, (bool, np.bool_)) or not isinstance(reported, (int, float, np.integer, np.floating)):
+    if not is_number(reported):
         return f"best_val_accuracy: expected a number, found a {type(reported).__name__}"
     if not math.isclose(float(reported), float(best.score), rel_tol=1e-6):
         if f"{float(reported):.4f}" == f"{float(best.score):.4f}":
