@@ -10,6 +10,7 @@ solution's function). Both use the one assessment core, and both must reject a w
 
 from __future__ import annotations
 
+import ast
 import json
 import tempfile
 from collections.abc import Callable, Mapping
@@ -29,6 +30,7 @@ from dlcourse.grading.runner import CellRun, CellStatus
 from dlcourse.grading.submission import Answers
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
 
 
 def by_check(notebook: str, qid: str, namespace: Mapping[str, Any]) -> Verdict:
@@ -37,14 +39,17 @@ def by_check(notebook: str, qid: str, namespace: Mapping[str, Any]) -> Verdict:
 
 
 def solution_namespace(notebook: str, base: Mapping[str, Any] | None = None) -> dict:
-    """The solution's function-defining EXERCISE cells, run in order in a fresh namespace."""
+    """The imports and definitions of the solution's function-defining EXERCISE cells, run in order in a
+    fresh namespace (a cell may go on to apply its function to the run, which needs the rest of the notebook)."""
     questions = questions_for(notebook)
     namespace: dict = {"np": np, **(base or {})}
     path = ROOT / "solutions" / f"{notebook}.ipynb"
     for cell in nbformat.read(path, as_version=4).cells:
         qid = exercise_id(cell)
         if qid and isinstance(questions[qid], FunctionQuestion):
-            exec(compile(cell.source, f"{path.name}:{qid}", "exec"), namespace)
+            tree = ast.parse(cell.source)
+            tree.body = [node for node in tree.body if isinstance(node, DEFINITIONS)]
+            exec(compile(tree, f"{path.name}:{qid}", "exec"), namespace)
     return namespace
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -231,55 +230,75 @@ def test_q4_wrong_searches_fail(network, data):
 # --------------------------------------------------------------------------- q5: what the search found and cost
 
 
-def fake_search(n: int = 8, folds: int = 3) -> SimpleNamespace:
-    """A fitted search as q5 reads it: the second half raises the best by 0.02 against a spread of 0.01."""
-    scores = np.array([0.80, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91])[:n]
-    results = {"params": [{"optimizer__learning_rate": 10.0 ** -(1 + i / 3), "batch_size": 32} for i in range(n)],
-               "mean_test_f1_macro": scores, "std_test_f1_macro": np.full(n, 0.01),
-               "mean_fit_time": np.linspace(2.0, 4.0, n)}
-    return SimpleNamespace(cv_results_=results, n_splits_=folds, refit="f1_macro", refit_time_=5.0)
+def report_with(*, metric="f1_macro", half_extra=0, sliced=True, spread_of="best", refit=True, per_fold=True,
+                tie="first"):
+    """A report_search that follows the question except where a keyword says otherwise."""
+    def report_search(results, n_splits, refit_seconds):
+        scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
+        half = len(scores) // 2 + half_extra
+        best = int(np.argmax(scores)) if tie == "first" else len(scores) - 1 - int(np.argmax(scores[::-1]))
+        first = scores[:half] if sliced else scores
+        spreads = np.asarray(results["std_test_f1_macro"], dtype=float)
+        spread = {"best": spreads[best], "first half's best": spreads[int(np.argmax(first))],
+                  "mean": spreads.mean()}[spread_of]
+        fit_seconds = float(np.sum(results["mean_fit_time"])) * (n_splits if per_fold else 1)
+        return {"best_params": results["params"][best], "n_fits": len(scores) * n_splits + int(refit),
+                "train_seconds": fit_seconds + (refit_seconds if refit else 0.0),
+                "best_first_half": float(first.max()), "best_all": float(scores.max()),
+                "more_iterations_worth_it": bool(float(scores.max()) - float(first.max()) > spread)}
+    return report_search
 
 
-def right_report(search) -> dict:
-    namespace = {"np": np, "search": search}
-    source = next(c.source for c in nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
-                  if c.source.startswith("# EXERCISE q5_search_report"))
-    exec(source, namespace)
-    return namespace["search_report"]
+def test_q5_the_solution_and_the_reference_pass():
+    assert_accepted("q5_search_report", solution_namespace(NB))
+    assert_accepted("q5_search_report", {"np": np, "report_search": report_with()})
 
 
-def test_q5_the_solution_passes_and_decides_from_the_numbers():
-    search = fake_search()
-    report = right_report(search)
-    assert report["n_fits"] == 25 and report["more_iterations_worth_it"] is True
-    assert_accepted("q5_search_report", {"search": search, "search_report": report})
-    flat = fake_search()
-    flat.cv_results_["std_test_f1_macro"] = np.full(8, 0.05)  # the gain is now within the noise
-    assert right_report(flat)["more_iterations_worth_it"] is False
-    assert_accepted("q5_search_report", {"search": flat, "search_report": right_report(flat)})
-
-
-@pytest.mark.parametrize("key, wrong, phrase", [
-    ("n_fits", 24, "count every fold of every candidate, and the refit"),
-    ("train_seconds", float(np.sum(np.linspace(2.0, 4.0, 8))), "not the total training time"),
-    ("best_first_half", 0.915, "the first half of the candidates"),  # off by one: the first 5 candidates
-    ("more_iterations_worth_it", False, "does not follow from your numbers"),
-    ("best_params", {"optimizer__learning_rate": 0.1, "batch_size": 32}, "not the best candidate"),
+@pytest.mark.parametrize("wrong, phrase", [
+    ({"sliced": False}, "best_first_half"),  # forgot to keep only the first half
+    ({"half_extra": 1}, "best_first_half"),  # off by one: n // 2 + 1 candidates
+    ({"metric": "accuracy"}, "best_params"),
+    ({"refit": False}, "n_fits"),
+    ({"per_fold": False}, "train_seconds"),  # the mean fit time taken as the total of a candidate's folds
+    ({"spread_of": "first half's best"}, "more_iterations_worth_it"),
 ])
-def test_q5_wrong_reports_fail(key, wrong, phrase):
-    search = fake_search()
-    report = right_report(search)
-    report[key] = wrong
-    if key == "best_first_half":
-        assert wrong == max(search.cv_results_["mean_test_f1_macro"][:5]) != report["best_all"]
-    assert_rejected("q5_search_report", {"search": search, "search_report": report}, phrase)
+def test_q5_wrong_reports_fail(wrong, phrase):
+    assert_rejected("q5_search_report", {"np": np, "report_search": report_with(**wrong)}, phrase)
 
 
-def test_q5_numbers_typed_in_from_another_run_fail():
-    report = right_report(fake_search())
-    other = fake_search()
-    other.cv_results_["mean_fit_time"] = other.cv_results_["mean_fit_time"] * 2
-    assert_rejected("q5_search_report", {"search": other, "search_report": report}, "not the total training time")
+@pytest.mark.parametrize("wrong", [
+    {"tie": "last"},  # the last of two tied candidates
+    {"spread_of": "mean"},  # the mean spread of all candidates as the yardstick
+])
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q5_wrong_reports_that_only_hidden_cases_catch_fail_in_the_grader(wrong, seed):
+    namespace = {"np": np, "report_search": report_with(**wrong)}
+    status, message = judging.by_grader(NB, "q5_search_report", namespace,
+                                        judging.grading_cases(NB, "q5_search_report", seed=seed))
+    assert status != PASS and "hidden case" in message, message
+
+
+def test_q5_a_run_whose_best_comes_first_cannot_hide_a_wrong_rule():
+    """The seeded full-budget run's best candidate is its first: there, forgetting the slice gives the right
+    numbers. check must still fail it, on the public cases."""
+    results = {"params": [{"optimizer__learning_rate": 0.01 * (i + 1), "batch_size": 32} for i in range(8)],
+               "mean_fit_time": np.full(8, 2.0), "mean_test_accuracy": np.linspace(0.9, 0.5, 8),
+               "mean_test_f1_macro": np.linspace(0.9, 0.5, 8), "std_test_f1_macro": np.full(8, 0.02)}
+    assert report_with(sliced=False)(results, 3, 1.0) == report_with()(results, 3, 1.0)
+    assert_rejected("q5_search_report", {"np": np, "report_search": report_with(sliced=False)}, "best_first_half")
+
+
+def test_q5_hidden_cases_separate_the_spreads():
+    """In every drawn table with a late best, the best's spread and the other spreads decide differently."""
+    for seed in range(30):
+        for (results, _, _), _ in questions_for(NB)["q5_search_report"].hidden(np.random.default_rng(seed)):
+            scores, spreads = results["mean_test_f1_macro"], results["std_test_f1_macro"]
+            assert len(scores) % 2 == 0
+            best, first = int(np.argmax(scores)), int(np.argmax(scores[:len(scores) // 2]))
+            gain = scores.max() - scores[first]
+            if best != first:
+                right = gain > spreads[best]
+                assert right != (gain > spreads[first]) and right != (gain > spreads.mean())
 
 
 # --------------------------------------------------------------------------- the exercise as a whole

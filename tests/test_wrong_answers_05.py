@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -209,8 +208,6 @@ def test_q4_the_deprecated_name_of_the_random_starts_passes_and_is_read(gp_resul
         old = gp_minimize(objective, [Real(-5.0, 0.0)], n_calls=7, n_random_starts=5, random_state=42)
     assert old.specs["args"]["n_initial_points"] == 10 and np.allclose(old.x_iters, gp_result.x_iters)
     assert_accepted("q4_gp_minimize", {**BASE, "result": old})
-    reading = right_reading(old, 7, 5)
-    assert_accepted("q5_reading", {**BASE, "result": old, "reading": reading})
 
 
 def test_q4_given_or_laid_out_starting_points_fail():
@@ -276,57 +273,70 @@ def test_the_scikit_optimize_calls_the_lesson_describes():
 # --------------------------------------------------------------------------- q5: reading the run
 
 
-def fake_result(points, n_initial=3):
-    points = np.asarray(points, dtype=float)
-    return SimpleNamespace(x_iters=[[p] for p in points], func_vals=np.array([objective([p]) for p in points]),
-                           specs={"args": {"n_initial_points": n_initial}})
+def read_with(*, before="best so far", count_from=1, boundary="<=", tie="first", skip_starts=True, last=5):
+    """A read_run that follows the question except where a keyword says otherwise."""
+    def read_run(points, values, n_initial):
+        points, values = np.asarray(points, dtype=float), np.asarray(values, dtype=float)
+        reference = {"best so far": lambda i: points[np.argmin(values[:i])],
+                     "final best": lambda i: points[np.argmin(values)],
+                     "best including itself": lambda i: points[np.argmin(values[:i + 1])],
+                     "previous point": lambda i: points[i - 1]}[before]
+        first = n_initial if skip_starts else 1
+        exploring = [abs(points[i] - reference(i)) > 0.25 for i in range(first, len(points))]
+        best = int(np.argmin(values)) if tie == "first" else len(values) - 1 - int(np.argmin(values[::-1]))
+        best_call = best + count_from
+        early = best_call <= len(points) - 5 if boundary == "<=" else best_call < len(points) - 5
+        return {"best_call": best_call, "n_explore": int(sum(exploring)),
+                "n_exploit": len(exploring) - int(sum(exploring)), "converged": early and not any(exploring[-last:])}
+    return read_run
 
 
-# 3 random starts, then: a jump (explores), small steps near the valley (exploit), the best at call 6
-RUN = [-1.0, -4.0, -0.5, -2.3, -2.4, -2.5, -2.45, -2.55, -2.52, -2.48, -2.51]
+def test_q5_the_solution_and_the_reference_pass():
+    assert_accepted("q5_reading", solution_namespace(NB))
+    assert_accepted("q5_reading", {"np": np, "read_run": read_with()})
 
 
-def right_reading(result, n_calls: int, n_initial: int) -> dict:
-    namespace = {"np": np, "result": result, "N_CALLS": n_calls, "N_INITIAL": n_initial}
-    exec(solution_cell("q5_reading"), namespace)
-    return namespace["reading"]
-
-
-def test_q5_the_solution_passes_and_reads_the_run():
-    result = fake_result(RUN)
-    reading = right_reading(result, len(RUN), 3)
-    assert reading == {"best_call": 6, "n_explore": 1, "n_exploit": 7, "converged": True}
-    assert_accepted("q5_reading", {"result": result, "N_INITIAL": 3, "reading": reading})
-    still_moving = fake_result(RUN[:8] + [-0.2, -2.5001, -4.9])  # a late jump: not converged
-    reading = right_reading(still_moving, len(RUN), 3)
-    assert reading["converged"] is False
-    assert_accepted("q5_reading", {"result": still_moving, "N_INITIAL": 3, "reading": reading})
-
-
-@pytest.mark.parametrize("key, wrong, phrase", [
-    ("best_call", 5, "counting from 1"),  # the position, not the number
-    ("n_explore", 2, "compare each chosen point with the best point found by the evaluations before it"),
-    ("n_explore", 4, "should together count the evaluations the Gaussian process chose"),  # the random starts counted
-    ("converged", False, "does not follow from your run"),
+@pytest.mark.parametrize("wrong, phrase", [
+    ({"before": "final best"}, "n_explore"),  # the reported defect: the run's final best, not the best before
+    ({"before": "best including itself"}, "n_explore"),
+    ({"before": "previous point"}, "n_explore"),
+    ({"count_from": 0}, "best_call"),
+    ({"skip_starts": False}, "n_explore"),  # the random starts counted too
+    ({"boundary": "<"}, "converged"),  # "at least 5 evaluations before the end" read as more than 5
 ])
-def test_q5_wrong_readings_fail(key, wrong, phrase):
-    result = fake_result(RUN)
-    reading = right_reading(result, len(RUN), 3)
-    reading[key] = wrong
-    if key == "n_explore" and wrong == 2:
-        reading["n_exploit"] = 6  # a plausible total, wrongly split
-    assert_rejected("q5_reading", {"result": result, "N_INITIAL": 3, "reading": reading}, phrase)
+def test_q5_wrong_readings_fail(wrong, phrase):
+    assert_rejected("q5_reading", {"np": np, "read_run": read_with(**wrong)}, phrase)
 
 
-def test_q5_compared_with_the_final_best_instead_of_the_best_before_fails():
-    result = fake_result(RUN)
-    points, values = np.ravel(result.x_iters), result.func_vals
-    final_best = points[np.argmin(values)]
-    exploring = [abs(points[i] - final_best) > 0.25 for i in range(3, len(points))]
-    reading = {"best_call": 6, "n_explore": int(sum(exploring)), "n_exploit": len(exploring) - int(sum(exploring)),
-               "converged": True}
-    assert reading != right_reading(result, len(RUN), 3)
-    assert_rejected("q5_reading", {"result": result, "N_INITIAL": 3, "reading": reading}, "n_explore and n_exploit")
+@pytest.mark.parametrize("wrong", [
+    {"tie": "last"},  # the last of two equal values
+    {"last": 4},
+])
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q5_wrong_readings_that_only_hidden_cases_catch_fail_in_the_grader(wrong, seed):
+    namespace = {"np": np, "read_run": read_with(**wrong)}
+    status, message = judging.by_grader(NB, "q5_reading", namespace, judging.grading_cases(NB, "q5_reading", seed=seed))
+    assert status != PASS and "hidden case" in message, message
+
+
+def test_q5_every_hidden_run_tells_the_misreadings_apart():
+    from dlcourse.questions.nb05_bayesian_optimization import MISREADINGS, reading_of
+
+    for seed in range(50):
+        runs = questions_for(NB)["q5_reading"].hidden(np.random.default_rng(seed))
+        assert [reading_of(*args)["converged"] for args, _ in runs] == [True, False, False]
+        for args, _ in runs:
+            right = reading_of(*args)
+            assert right["best_call"] == len(args[0]) - 5
+            assert all(reading_of(*args, before=other)["n_explore"] != right["n_explore"] for other in MISREADINGS)
+
+
+def test_q5_the_solution_reads_a_real_run(gp_result):
+    namespace = {**BASE, "result": gp_result}
+    exec(solution_cell("q5_reading"), namespace)
+    points, values = np.ravel(gp_result.x_iters), gp_result.func_vals
+    assert namespace["reading"]["best_call"] == int(np.argmin(values)) + 1
+    assert namespace["reading"]["n_explore"] + namespace["reading"]["n_exploit"] == len(points) - 5
 
 
 # --------------------------------------------------------------------------- the exercise as a whole

@@ -175,15 +175,26 @@ def _first_point(seed: int) -> list:
 
 # --------------------------------------------------------------------------- question 5 (run and decide)
 
+# A function of a run's points and values, judged on made-up runs, because a student's own run cannot tell a
+# right rule from a wrong one: with SEED 42, comparing each point with the run's final best point instead of
+# the best point before it gives the same counts in both budgets.
+
 EXPLOIT_RADIUS = 0.25
 LAST = 5
 
 
-def reading_of(result: Any, n_initial: int) -> dict:
-    """What question 5 asks for, computed from a 1-D result (the reference the student is held to)."""
-    points = np.ravel(np.asarray(result.x_iters, dtype=float))
-    values = np.asarray(result.func_vals, dtype=float)
-    exploring = [abs(points[i] - points[int(np.argmin(values[:i]))]) > EXPLOIT_RADIUS for i in range(n_initial, len(points))]
+def reading_of(points: Any, values: Any, n_initial: int, *, before: str = "best so far") -> dict:
+    """What question 5 asks for (``before="best so far"``), or a plausible misreading of it: each chosen point
+    compared with the run's final best point, with the best including itself, or with the point before it."""
+    points, values = np.ravel(np.asarray(points, dtype=float)), np.asarray(values, dtype=float)
+
+    def reference(i: int) -> float:
+        return {"best so far": lambda: points[int(np.argmin(values[:i]))],
+                "final best": lambda: points[int(np.argmin(values))],
+                "best including itself": lambda: points[int(np.argmin(values[:i + 1]))],
+                "previous point": lambda: points[i - 1]}[before]()
+
+    exploring = [abs(points[i] - reference(i)) > EXPLOIT_RADIUS for i in range(n_initial, len(points))]
     best_call = int(np.argmin(values)) + 1
     return {
         "best_call": best_call,
@@ -193,29 +204,46 @@ def reading_of(result: Any, n_initial: int) -> dict:
     }
 
 
-def _reading(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    result = namespace.get("result")
-    if result is None or not hasattr(result, "x_iters"):
-        return "first run the optimizer of question 4 (this question reads its result)"
-    if not isinstance(value, Mapping):
-        return "expected a dict with the keys the question lists"
-    missing = [key for key in ("best_call", "n_explore", "n_exploit", "converged") if key not in value]
-    if missing:
-        return f"missing {', '.join(missing)}"
-    n_initial = initial_points(result) or namespace.get("N_INITIAL")
-    wanted = reading_of(result, int(n_initial))
-    if value["best_call"] != wanted["best_call"]:
-        return "best_call is not the number of the evaluation that found your run's lowest value (counting from 1)"
-    if (value["n_explore"], value["n_exploit"]) != (wanted["n_explore"], wanted["n_exploit"]):
-        if value["n_explore"] + value["n_exploit"] != wanted["n_explore"] + wanted["n_exploit"]:
-            return "n_explore and n_exploit should together count the evaluations the Gaussian process chose"
-        return ("n_explore and n_exploit do not match your run: compare each chosen point with the best point found "
-                "by the evaluations before it")
-    if not isinstance(value["converged"], (bool, np.bool_)):
-        return "converged should be True or False"
-    if bool(value["converged"]) != wanted["converged"]:
-        return "converged does not follow from your run: apply both conditions of the question to your numbers"
-    return None
+MISREADINGS = ("final best", "best including itself", "previous point")
+
+
+def _run(rng: np.random.Generator, jump: int | None) -> tuple[tuple, dict]:
+    """A made-up 1-D run on [-5, 0] that every misreading of "explore" counts differently.
+
+    The best value comes exactly LAST evaluations before the end (the boundary of the rule), and the last
+    LAST points stay near it, except the one at position ``jump`` (-1: the last; -LAST: the first of the last
+    LAST), which jumps away: without a jump the run has converged. One value ties the best later on (the
+    first one counts)."""
+    for _ in range(1000):
+        n_initial, n = int(rng.integers(2, 5)), int(rng.integers(12, 17))
+        points = np.round(rng.uniform(-5.0, 0.0, n), 3)
+        values = np.round(rng.uniform(0.3, 3.0, n), 3)
+        best = n - LAST - 1
+        values[best] = 0.1
+        points[best + 1:] = np.round(np.clip(points[best] + rng.uniform(-0.2, 0.2, LAST), -5, 0), 3)
+        if jump is not None:
+            points[jump] = np.round(points[best] - 2.0 if points[best] > -2.5 else points[best] + 2.0, 3)
+        values[int(rng.integers(best + 1, n))] = 0.1  # a tie for the best, later: the first one counts
+        args = (points.tolist(), values.tolist(), n_initial)
+        right = reading_of(*args)
+        if all(reading_of(*args, before=other)["n_explore"] != right["n_explore"] for other in MISREADINGS):
+            return args, {}
+    raise RuntimeError("no distinguishing run drawn")  # never reached for the sizes above
+
+
+def _runs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """A converged run, one whose last point jumps away, and one whose last LAST points begin with a jump."""
+    return [_run(rng, None), _run(rng, -1), _run(rng, -LAST)]
+
+
+# 3 random starts, then: a jump (explores), small steps near the valley (exploit), the best at call 6
+PUBLIC_POINTS = [-1.0, -4.0, -0.5, -2.3, -2.4, -2.5, -2.45, -2.55, -2.52, -2.48, -2.51]
+PUBLIC_VALUES = [1.2, 2.9, 0.9, 0.6, 0.3, 0.06, 0.08, 0.07, 0.065, 0.09, 0.061]
+# 3 random starts, then jumps back and forth: compared with the best point *before* each (call 3 for calls 4
+# and 5, call 5 after that), calls 4, 5 and 6 explore and call 7 exploits; compared with the final best
+# (call 5), call 5 would exploit
+MOVING_POINTS = [-1.0, -4.0, -0.5, -1.1, -3.0, -0.45, -3.1]
+MOVING_VALUES = [1.0, 2.0, 0.8, 0.9, 0.2, 0.7, 0.3]
 
 
 QUESTIONS = [
@@ -258,10 +286,14 @@ QUESTIONS = [
         hint="scikit-optimize has one minimiser per kind of surrogate; the question names the Gaussian-process one, "
              "and asks for a real interval, the given numbers of calls and random starts, and the seed.",
     ),
-    ValueQuestion(
-        id="q5_reading", points=3, variable="reading", validate=_reading,
-        hint="the result holds every point in the order it was evaluated and its value; the first points were the "
-             "random starts, and 'the best so far' before an evaluation uses only the evaluations before it.",
+    FunctionQuestion(
+        id="q5_reading", points=3, function="read_run",
+        public=[Case((PUBLIC_POINTS, PUBLIC_VALUES, 3), {"best_call": 6, "n_explore": 1, "n_exploit": 7, "converged": True}),
+                Case((MOVING_POINTS, MOVING_VALUES, 3), {"best_call": 5, "n_explore": 3, "n_exploit": 1,
+                                                          "converged": False})],
+        hidden=_runs,
+        hint="the first points were the random starts; 'the best so far' before an evaluation uses only the "
+             "evaluations before it, not the run's final best; count evaluations from 1.",
     ),
     WrittenQuestion(
         id="q6_converged", points=2,
