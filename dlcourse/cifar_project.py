@@ -37,7 +37,7 @@ def conv_block(x, filters, convs, dropout):
     return keras.layers.Dropout(dropout)(x)
 
 
-def build_improved_cnn(stages=((24, 2), (48, 2), (96, 2)), dropout=0.25):
+def build_improved_cnn(stages=((32, 2), (64, 2), (128, 2)), dropout=0.15):
     """Flips and pad-and-crop shifts, three batch-normalized convolutional blocks, dropout."""
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.RandomFlip("horizontal")(inputs)
@@ -52,7 +52,7 @@ def build_improved_cnn(stages=((24, 2), (48, 2), (96, 2)), dropout=0.25):
 
 
 def compile_improved(model, steps_per_epoch, epochs, peak_learning_rate=3e-3, weight_decay=0.05,
-                     label_smoothing=0.1):
+                     label_smoothing=0.2):
     """AdamW (decoupled weight decay) with a cosine-decaying learning rate; label smoothing."""
     schedule = keras.optimizers.schedules.CosineDecay(peak_learning_rate, decay_steps=steps_per_epoch * epochs,
                                                       alpha=0.01)

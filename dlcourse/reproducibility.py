@@ -13,8 +13,10 @@ from contextlib import contextmanager
 
 QUIET_TF_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",  # hide TensorFlow's C++ info and warning lines
-    # oneDNN's fused CPU kernels may sum in a different order from run to run; off, reruns on
-    # the same machine and software agree (other machines or versions may still differ).
+    # oneDNN's fused CPU kernels sum in another order than TensorFlow's own: off, the course's
+    # numbers are those of TensorFlow's plain kernels. On (seed_everything(onednn=True)), a CNN
+    # trains about twice as fast on a 2-core CPU with AVX-512 (docs/COMPAT.md, "Speed notes");
+    # reruns on one machine still agree.
     "TF_ENABLE_ONEDNN_OPTS": "0",
     "KERAS_BACKEND": "tensorflow",
 }
@@ -22,11 +24,13 @@ QUIET_TF_ENV = {
 
 # Lines TensorFlow's GPU build writes straight to file descriptor 2 on a machine without
 # a GPU, before its log level applies. They only say "no GPU", which `dlcourse doctor`
-# reports properly. Nothing else is ever dropped.
+# reports properly, or (the last) that oneDNN is on, which seed_everything(onednn=True)
+# asked for. Nothing else is ever dropped.
 NO_GPU_NOISE = (
     "All log messages before absl::InitializeLog() is called",
     "Could not find cuda drivers on your machine",
     "failed call to cuInit",
+    "oneDNN custom operations are on",
 )
 
 
@@ -57,8 +61,9 @@ def without_no_gpu_noise() -> Iterator[None]:
                 sys.stderr.write(kept)
 
 
-def quiet_tensorflow() -> None:
-    """Set the environment that makes TensorFlow quiet and predictable.
+def quiet_tensorflow(*, onednn: bool = False) -> None:
+    """Set the environment that makes TensorFlow quiet and predictable (``onednn``: with oneDNN's
+    faster CPU kernels).
 
     It only works before TensorFlow is imported; if it comes too late it warns.
     Variables the user has already set are left alone.
@@ -70,15 +75,19 @@ def quiet_tensorflow() -> None:
             "importing tensorflow or keras.",
             stacklevel=3,
         )
-    for name, value in QUIET_TF_ENV.items():
+    for name, value in {**QUIET_TF_ENV, "TF_ENABLE_ONEDNN_OPTS": "1" if onednn else "0"}.items():
         os.environ.setdefault(name, value)
     # TensorFlow's Python warnings (e.g. "triggered tf.function retracing" when many small
     # models are built in a search) say nothing a student can act on; errors still show.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
-def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
+def seed_everything(seed: int = 42, *, keras: bool = True, onednn: bool = False) -> int:
     """Seed Python, NumPy and (if ``keras``) Keras/TensorFlow: the same random draws on every run.
+
+    ``onednn=True`` lets TensorFlow use oneDNN's CPU kernels (faster for CNNs; see QUIET_TF_ENV).
+    Like the other settings it takes effect only before TensorFlow is imported, and an
+    environment variable ``TF_ENABLE_ONEDNN_OPTS`` set by the user wins.
 
     Returns the seed so a notebook can print or reuse it. Seeding fixes the random draws
     (initial weights, shuffling, dropout masks); it is not op determinism: on another
@@ -89,7 +98,7 @@ def seed_everything(seed: int = 42, *, keras: bool = True) -> int:
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    quiet_tensorflow()
+    quiet_tensorflow(onednn=onednn)
     random.seed(seed)
     import numpy as np
 

@@ -46,3 +46,28 @@ def test_only_the_known_no_gpu_lines_are_dropped_from_stderr(capfd):
         os.write(2, b"E0000 something really went wrong\n")
     err = capfd.readouterr().err
     assert "something really went wrong" in err and "cuda drivers" not in err
+
+
+def test_onednn_is_asked_for_by_name_and_a_users_setting_wins(monkeypatch):
+    from dlcourse.reproducibility import quiet_tensorflow
+
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    quiet_tensorflow()
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"  # the course's default: TensorFlow's plain kernels
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    quiet_tensorflow(onednn=True)
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # set by the user (or the test suite): left alone
+    quiet_tensorflow(onednn=True)
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+
+
+def test_the_onednn_notice_is_dropped_and_other_lines_kept(capfd):
+    from dlcourse.reproducibility import without_no_gpu_noise
+
+    with without_no_gpu_noise():
+        os.write(2, b"I0000 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical "
+                    b"results due to floating-point round-off errors from different computation orders.\n")
+        os.write(2, b"W0000 oneDNN: a real warning\n")
+    err = capfd.readouterr().err
+    assert "custom operations are on" not in err and "a real warning" in err
