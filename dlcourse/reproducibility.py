@@ -15,7 +15,7 @@ QUIET_TF_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",  # hide TensorFlow's C++ info and warning lines
     # oneDNN's fused CPU kernels sum in another order than TensorFlow's own: off, the course's
     # numbers are those of TensorFlow's plain kernels. On (seed_everything(onednn=True)), a CNN
-    # trains about twice as fast on a 2-core CPU with AVX-512 (docs/COMPAT.md, "Speed notes");
+    # trains 1.4-1.7 times as fast on a 2-core CPU with AVX-512 (docs/COMPAT.md, "Speed notes");
     # reruns on one machine still agree.
     "TF_ENABLE_ONEDNN_OPTS": "0",
     "KERAS_BACKEND": "tensorflow",
