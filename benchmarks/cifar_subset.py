@@ -76,7 +76,7 @@ def load_data():
 
 # --------------------------------------------------------------------------- candidates
 
-# Lesson 09's recipe (its own functions) at different widths and depths, and one variant of its
+# Lesson 09's recipe (its own functions) at three widths, and one variant of its
 # regularization. Each candidate gets the number of epochs that costs about the same training time on
 # 2 CPU cores with oneDNN's kernels (per-epoch times on 5,000 images, batch 64, measured alone with
 # --time-epochs, 2026-11-27: 4.4 s, 5.1 s and 10.7 s for the three widths), 440–470 s of training on
