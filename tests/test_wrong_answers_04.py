@@ -231,7 +231,7 @@ def test_q4_wrong_searches_fail(network, data):
 
 
 def report_with(*, metric="f1_macro", half_extra=0, sliced=True, spread_of="best", refit=True, per_fold=True,
-                tie="first"):
+                tie="first", decide=lambda gain, spread, n_splits, first_best: gain > spread):
     """A report_search that follows the question except where a keyword says otherwise."""
     def report_search(results, n_splits, refit_seconds):
         scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
@@ -245,7 +245,8 @@ def report_with(*, metric="f1_macro", half_extra=0, sliced=True, spread_of="best
         return {"best_params": results["params"][best], "n_fits": len(scores) * n_splits + int(refit),
                 "train_seconds": fit_seconds + (refit_seconds if refit else 0.0),
                 "best_first_half": float(first.max()), "best_all": float(scores.max()),
-                "more_iterations_worth_it": bool(float(scores.max()) - float(first.max()) > spread)}
+                "more_iterations_worth_it": bool(decide(float(scores.max()) - float(first.max()), spread, n_splits,
+                                                        float(first.max())))}
     return report_search
 
 
@@ -269,7 +270,14 @@ def test_q5_wrong_reports_fail(wrong, phrase):
 @pytest.mark.parametrize("wrong", [
     {"tie": "last"},  # the last of two tied candidates
     {"spread_of": "mean"},  # the mean spread of all candidates as the yardstick
-])
+    {"half_extra": -1},  # a first half one short
+    {"decide": lambda gain, spread, n_splits, first_best: gain >= spread},  # "by more than" read as "at least"
+    {"decide": lambda gain, spread, n_splits, first_best: gain > 2 * spread},
+    {"decide": lambda gain, spread, n_splits, first_best: gain > spread * n_splits ** 0.5},
+    {"decide": lambda gain, spread, n_splits, first_best: gain > spread / n_splits ** 0.5},  # a standard error
+    {"decide": lambda gain, spread, n_splits, first_best: gain / first_best > spread},  # a relative gain
+], ids=["last of ties", "mean spread", "half one short", ">=", "2 spreads", "spread x root folds",
+        "standard error", "relative gain"])
 @pytest.mark.parametrize("seed", [0, 1, 2024])
 def test_q5_wrong_reports_that_only_hidden_cases_catch_fail_in_the_grader(wrong, seed):
     namespace = {"np": np, "report_search": report_with(**wrong)}
@@ -296,7 +304,7 @@ def test_q5_hidden_cases_separate_the_spreads():
             assert len(scores) % 2 == 0
             best, first = int(np.argmax(scores)), int(np.argmax(scores[:len(scores) // 2]))
             gain = scores.max() - scores[first]
-            if best != first:
+            if best != first and gain != spreads[best]:  # (the case with a gain equal to the spread tests ">")
                 right = gain > spreads[best]
                 assert right != (gain > spreads[first]) and right != (gain > spreads.mean())
 

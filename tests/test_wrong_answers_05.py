@@ -273,21 +273,33 @@ def test_the_scikit_optimize_calls_the_lesson_describes():
 # --------------------------------------------------------------------------- q5: reading the run
 
 
-def read_with(*, before="best so far", count_from=1, boundary="<=", tie="first", skip_starts=True, last=5):
+def read_with(*, before="best so far", count_from=1, boundary="<=", tie="first", skip_starts=True, last=5,
+              at_radius="exploits", early="checked"):
     """A read_run that follows the question except where a keyword says otherwise."""
     def read_run(points, values, n_initial):
         points, values = np.asarray(points, dtype=float), np.asarray(values, dtype=float)
+
+        def last_min(v):
+            return len(v) - 1 - int(np.argmin(v[::-1]))
         reference = {"best so far": lambda i: points[np.argmin(values[:i])],
+                     "last of tied bests so far": lambda i: points[last_min(values[:i])],
                      "final best": lambda i: points[np.argmin(values)],
                      "best including itself": lambda i: points[np.argmin(values[:i + 1])],
                      "previous point": lambda i: points[i - 1]}[before]
         first = n_initial if skip_starts else 1
-        exploring = [abs(points[i] - reference(i)) > 0.25 for i in range(first, len(points))]
-        best = int(np.argmin(values)) if tie == "first" else len(values) - 1 - int(np.argmin(values[::-1]))
+        far = (lambda d: d > 0.25) if at_radius == "exploits" else (lambda d: d >= 0.25)
+        exploring = [far(abs(points[i] - reference(i))) for i in range(first, len(points))]
+        best = int(np.argmin(values)) if tie == "first" else last_min(values)
         best_call = best + count_from
-        early = best_call <= len(points) - 5 if boundary == "<=" else best_call < len(points) - 5
+        if early == "0-based":  # the position from argmin compared with the bound meant for call numbers
+            is_early = best <= len(points) - 5
+        elif early == "dropped":
+            is_early = True
+        else:
+            is_early = best_call <= len(points) - 5 if boundary == "<=" else best_call < len(points) - 5
         return {"best_call": best_call, "n_explore": int(sum(exploring)),
-                "n_exploit": len(exploring) - int(sum(exploring)), "converged": early and not any(exploring[-last:])}
+                "n_exploit": len(exploring) - int(sum(exploring)),
+                "converged": is_early and not any(exploring[-last:])}
     return read_run
 
 
@@ -309,6 +321,10 @@ def test_q5_wrong_readings_fail(wrong, phrase):
 
 
 @pytest.mark.parametrize("wrong", [
+    {"early": "0-based"},
+    {"early": "dropped"},  # converged judged on the last 5 points only
+    {"at_radius": "explores"},  # a point exactly 0.25 away counted as exploring
+    {"before": "last of tied bests so far"},
     {"tie": "last"},  # the last of two equal values
     {"last": 4},
 ])
@@ -324,10 +340,10 @@ def test_q5_every_hidden_run_tells_the_misreadings_apart():
 
     for seed in range(50):
         runs = questions_for(NB)["q5_reading"].hidden(np.random.default_rng(seed))
-        assert [reading_of(*args)["converged"] for args, _ in runs] == [True, False, False]
+        assert [reading_of(*args)["converged"] for args, _ in runs] == [True, False, False, False]
         for args, _ in runs:
             right = reading_of(*args)
-            assert right["best_call"] == len(args[0]) - 5
+            assert right["best_call"] in (len(args[0]) - 5, len(args[0]) - 4)  # the boundary, and one too late
             assert all(reading_of(*args, before=other)["n_explore"] != right["n_explore"] for other in MISREADINGS)
 
 

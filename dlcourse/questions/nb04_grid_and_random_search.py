@@ -170,23 +170,27 @@ def _search(value: Any, namespace: Mapping[str, Any]) -> str | None:
 def _report_case(rng: np.random.Generator, n: int, best_late: bool, gain_vs_spread: str) -> tuple[tuple, dict]:
     """Made-up results of ``n`` candidates (even, so that "the first half" is n // 2 under any reading).
 
-    ``best_late``: the best candidate lies in the second half. ``gain_vs_spread``: how the gain of the
-    second half (0.03) compares with the spread of the best candidate ("above" or "below"); the spread of the
-    first half's best and the mean spread lie on the other side, so that a rule that reads the wrong spread
-    decides wrongly.
+    ``best_late``: the best candidate lies in the second half, 0.125 above the first half's best, which
+    is the last candidate of the first half (so that a half one short misses it). ``gain_vs_spread``: the
+    best candidate's spread is just below the gain ("above": 0.1, so twice the spread, or the spread times
+    the root of the folds, is more than the gain), just above it ("below": 0.14, so the spread over the
+    root of the folds is less), or equal to it ("equal": 0.125; the gain must be *more* than the spread).
+    The spread of the first half's best and the mean spread lie on the other side of the gain, so that a
+    rule that reads the wrong spread decides wrongly. All these numbers are exact in binary.
     """
     half = n // 2
-    scores = np.round(rng.uniform(0.55, 0.80, n), 3)
-    first_best = int(rng.integers(0, half))
-    scores[first_best] = 0.85
-    above = gain_vs_spread == "above"
+    scores = np.round(rng.uniform(0.40, 0.70, n), 3)
+    first_best = half - 1
+    scores[first_best] = 0.75
+    above = gain_vs_spread != "below"
     if best_late:
         best = int(rng.integers(half, n))
-        scores[best] = 0.88  # a gain of 0.03
-        near, far = (0.01, 0.05) if above else (0.05, 0.01)
+        scores[best] = 0.875  # a gain of 0.125
+        near = {"above": 0.1, "below": 0.14, "equal": 0.125}[gain_vs_spread]
+        far = 0.25 if above else 0.0625
     else:
-        best, near, far = first_best, 0.02, 0.02
-    spreads = np.round(rng.uniform(0.04, 0.06, n) if above else rng.uniform(0.005, 0.015, n), 3)
+        best, near, far = first_best, 0.0, 0.0  # no gain, no spread: 0 is not more than 0
+    spreads = np.round(rng.uniform(0.15, 0.25, n) if above else rng.uniform(0.01, 0.05, n), 3)
     spreads[first_best], spreads[best] = far, near
     accuracy = np.round(np.clip(scores + rng.uniform(-0.05, 0.05, n), 0, 1), 3)
     accuracy[int(np.argmin(scores))] = 0.95  # the best accuracy belongs to another candidate than the best F1
@@ -201,12 +205,13 @@ def _report_case(rng: np.random.Generator, n: int, best_late: bool, gain_vs_spre
 
 
 def _reports(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    """Best late with a gain above and below the best's spread, best early, and a tie across the halves."""
+    """Best late with a gain just above, just below and equal to the best's spread, best early (no gain,
+    no spread), and a tie across the halves."""
     cases = [_report_case(rng, 8, True, "above"), _report_case(rng, 10, True, "below"),
-             _report_case(rng, 6, False, "above")]
+             _report_case(rng, 8, True, "equal"), _report_case(rng, 6, False, "above")]
     (results, n_splits, refit), _ = _report_case(rng, 12, True, "above")
     scores = results["mean_test_f1_macro"]
-    scores[int(np.argmax(scores[:6]))] = scores.max()  # tied across the halves: the first one is the best
+    scores[5] = scores.max()  # tied across the halves (position 5 is the first half's best): the first one wins
     cases.append(((results, n_splits, refit), {}))
     return cases
 

@@ -207,22 +207,36 @@ def reading_of(points: Any, values: Any, n_initial: int, *, before: str = "best 
 MISREADINGS = ("final best", "best including itself", "previous point")
 
 
-def _run(rng: np.random.Generator, jump: int | None) -> tuple[tuple, dict]:
+def _run(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
     """A made-up 1-D run on [-5, 0] that every misreading of "explore" counts differently.
 
-    The best value comes exactly LAST evaluations before the end (the boundary of the rule), and the last
-    LAST points stay near it, except the one at position ``jump`` (-1: the last; -LAST: the first of the last
-    LAST), which jumps away: without a jump the run has converged. One value ties the best later on (the
-    first one counts)."""
+    The best value comes exactly LAST evaluations before the end (the boundary of the rule), and the
+    points after it stay near it; one of them lies exactly EXPLOIT_RADIUS away (it exploits: only *more*
+    than the radius explores). ``kind``: "converged" as such; "last jumps" or "jump among the last" (at
+    -LAST): one of the last points jumps away, and early on two evaluations tie for the best so far at
+    distant points, followed by a point near the second (compare with the first of them: it explores);
+    "late best": the best comes one evaluation later (LAST - 1 before the end) with no jump, so only the
+    "at least LAST before the end" condition says it has not converged. One value ties the best later
+    on (the first one counts). Every number is exact in binary where a comparison is close."""
     for _ in range(1000):
         n_initial, n = int(rng.integers(2, 5)), int(rng.integers(12, 17))
         points = np.round(rng.uniform(-5.0, 0.0, n), 3)
         values = np.round(rng.uniform(0.3, 3.0, n), 3)
-        best = n - LAST - 1
+        best = n - LAST if kind == "late best" else n - LAST - 1
+        points[best] = np.round(rng.uniform(-4.5, -0.5) * 4) / 4  # a multiple of 0.25
         values[best] = 0.1
-        points[best + 1:] = np.round(np.clip(points[best] + rng.uniform(-0.2, 0.2, LAST), -5, 0), 3)
-        if jump is not None:
-            points[jump] = np.round(points[best] - 2.0 if points[best] > -2.5 else points[best] + 2.0, 3)
+        after = np.clip(points[best] + rng.uniform(-0.2, 0.2, n - best - 1), -5, 0)
+        after[int(rng.integers(0, len(after)))] = points[best] + (EXPLOIT_RADIUS if points[best] < -2.5 else -EXPLOIT_RADIUS)
+        points[best + 1:] = after
+        if kind == "late best":  # the best itself lies near the best before it: nothing in the last LAST explores
+            earlier = int(np.argmin(values[:best]))
+            points[earlier] = np.clip(points[best] + 0.125, -5, 0)
+        if kind in ("last jumps", "jump among the last"):
+            points[-1 if kind == "last jumps" else -LAST] = points[best] - 2.0 if points[best] > -2.5 else points[best] + 2.0
+            first, second = int(rng.integers(0, n_initial)), n_initial
+            values[[first, second]] = 0.2  # tied for the best so far, far apart
+            points[second] = points[first] - 1.5 if points[first] > -2.5 else points[first] + 1.5
+            points[second + 1] = points[second] + 0.125
         values[int(rng.integers(best + 1, n))] = 0.1  # a tie for the best, later: the first one counts
         args = (points.tolist(), values.tolist(), n_initial)
         right = reading_of(*args)
@@ -232,8 +246,9 @@ def _run(rng: np.random.Generator, jump: int | None) -> tuple[tuple, dict]:
 
 
 def _runs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    """A converged run, one whose last point jumps away, and one whose last LAST points begin with a jump."""
-    return [_run(rng, None), _run(rng, -1), _run(rng, -LAST)]
+    """A converged run, one whose last point jumps away, one whose last LAST points begin with a jump, and
+    one whose best comes too late."""
+    return [_run(rng, kind) for kind in ("converged", "last jumps", "jump among the last", "late best")]
 
 
 # 3 random starts, then: a jump (explores), small steps near the valley (exploit), the best at call 6
