@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 
+from dlcourse.reproducibility import QUIET_TF_ENV  # imports no TensorFlow
+
 os.environ["DLCOURSE_BUDGET"] = "smoke"
-for _name, _value in {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow"}.items():
+for _name, _value in QUIET_TF_ENV.items():  # the setup cells' settings (oneDNN off), for kernels and workers alike
     os.environ.setdefault(_name, _value)
 
 pytest_plugins = ["dlcourse.pytest_plugin"]
