@@ -4,12 +4,20 @@
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --compare --seeds 0
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --baseline
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --time-epochs
+    DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --smoke --seeds 0   # does it run?
 
 (``/path/to/datasets`` holds ``cifar-10-batches-py/``: see datasets/README.md.)
 
 The data are what lesson 09 trains on without a GPU: the first 5,000 training images the
-loader gives (``dlcourse.data.CPU_TRAINING_IMAGES``). A fixed split holds out the last fifth
+loader gives (``dlcourse.budget.CPU_TRAINING_IMAGES``). A fixed split holds out the last fifth
 (1,000 images) for validation.
+
+Like lesson 09, the improved model trains for a budget in minutes (``--minutes``, lesson 09's
+``TRAIN_MINUTES``): each seed's process first times an epoch on all the training images and
+chooses the epochs that fit (``dlcourse.budget.plan_epochs``, the code lesson 09 calls), or
+takes ``--epochs`` if given; both trainings of the seed (on 4,000, then on 5,000 images) use
+those epochs, and the printed line gives the time the plan expected beside the time taken.
+``--smoke`` runs everything tiny (a few hundred images, one epoch, nothing timed).
 
 ``--compare`` chooses the network: lesson 09's recipe at different widths, and one variant of its
 regularization, each given the epochs that cost about the same training time (CANDIDATES,
@@ -28,8 +36,8 @@ and the process's peak resident memory; then mean and spread over the seeds. The
 is printed beside every timing: on a shared machine wall times are inflated and noisy.
 Every mode runs with oneDNN's CPU kernels, as lesson 09 does (``seed_everything(onednn=True)``);
 ``TF_ENABLE_ONEDNN_OPTS=0`` in the environment turns them off (e.g. for ``--time-epochs``).
-Goal (issue 13): mean test accuracy >= 0.75 with <= 600 s of training on 2 cores and
-<= 2 GB peak memory. Every number is measured in this run.
+Goal (issues 13 and 27): mean test accuracy >= 0.75 with <= 600 s of training on 2 cores and
+<= 2 GB peak memory. Every number is measured in this run; report the CPU model beside it.
 """
 
 from __future__ import annotations
@@ -44,9 +52,15 @@ import sys
 import time
 
 import dlcourse
+from dlcourse.budget import CPU_TRAINING_IMAGES, is_smoke, plan_epochs  # imports no numpy: safe before seeding
 
-EPOCHS, BATCH = 90, 64  # lesson 09's IMPROVED_EPOCHS and IMPROVED_BATCH
-N_IMAGES = 5_000  # dlcourse.data.CPU_TRAINING_IMAGES (not imported here: it would import numpy before seeding)
+TRAIN_MINUTES, BATCH = 10, 64  # lesson 09's TRAIN_MINUTES and IMPROVED_BATCH
+SMOKE_IMAGES = 320
+
+
+def n_images() -> int:
+    """The training images: lesson 09's CPU_TRAINING_IMAGES, or a few hundred with --smoke."""
+    return SMOKE_IMAGES if is_smoke() else CPU_TRAINING_IMAGES
 
 
 def peak_memory_mb() -> float:
@@ -58,13 +72,13 @@ def load_average() -> float:
 
 
 def load_data():
-    """The first N_IMAGES training images in [0, 1], one-hot labels, and the fixed validation split."""
+    """The first n_images() training images in [0, 1], one-hot labels, and the fixed validation split."""
     import keras
 
     from dlcourse.data import load_cifar10
 
     (x_train, y_train), (x_test, y_test) = load_cifar10(verbose=False)
-    x_train, y_train = x_train[:N_IMAGES].astype("float32") / 255.0, y_train[:N_IMAGES]
+    x_train, y_train = x_train[:n_images()].astype("float32") / 255.0, y_train[:n_images()]
     x_test = x_test.astype("float32") / 255.0
     n_val = len(x_train) // 5
     split = {"fit": (x_train[:-n_val], keras.utils.to_categorical(y_train[:-n_val], 10)),
@@ -122,7 +136,7 @@ def one_candidate(index: int, seed: int) -> dict:
     keras.utils.set_random_seed(seed)
     model = build_candidate(spec, len(fit_x))
     start_cpu = time.process_time()
-    model.fit(fit_x, fit_y, epochs=spec["epochs"], batch_size=BATCH, verbose=0)
+    model.fit(fit_x, fit_y, epochs=1 if is_smoke() else spec["epochs"], batch_size=BATCH, verbose=0)
     plain, flipped = accuracies(model, val_x, val_y)
     return {"name": name, "val": plain, "val_tta": flipped, "cpu": time.process_time() - start_cpu,
             "params": model.count_params()}
@@ -141,7 +155,8 @@ def compare(seed: int, which: list[int] | None = None) -> None:
             print(out, err, sep="\n", file=sys.stderr)
             raise SystemExit(f"candidate {i} failed (exit code {run.returncode})")
         results.append(json.loads(next(x for x in out.splitlines() if x.startswith("RESULT "))[len("RESULT "):]))
-    print(f"\nvalidation: {N_IMAGES // 5} images held out of {N_IMAGES}; {N_IMAGES - N_IMAGES // 5} for training; "
+    n = n_images()
+    print(f"\nvalidation: {n // 5} images held out of {n}; {n - n // 5} for training; "
           f"seed {seed}; batch {BATCH}; {len(chosen)} candidates trained side by side")
     print(f"{'candidate':<62} {'val acc':>8} {'+flip TTA':>9} {'CPU s':>7} {'params':>8}")
     for r in results:
@@ -150,8 +165,12 @@ def compare(seed: int, which: list[int] | None = None) -> None:
 
 def time_epochs() -> None:
     """Seconds per epoch of each candidate's network on the 5,000 images, one after another (run it on an
-    otherwise idle machine): the numbers CANDIDATES' epochs are chosen from."""
+    otherwise idle machine): the numbers CANDIDATES' epochs are chosen from. Two full epochs are timed after
+    a warm-up, beside the estimate of dlcourse.budget.time_epoch (a few timed batches), which lesson 09's
+    budget uses."""
     import keras
+
+    from dlcourse.cifar_project import time_improved_epoch
 
     x, y = load_data()["all"]
     seen = set()
@@ -160,26 +179,33 @@ def time_epochs() -> None:
             continue
         seen.add(spec["stages"])
         keras.utils.set_random_seed(0)
+        estimate = time_improved_epoch(x, y, BATCH, stages=spec["stages"])
         model = build_candidate({**spec, "epochs": 3}, len(x))
         model.fit(x[:640], y[:640], epochs=1, batch_size=BATCH, verbose=0)  # tracing and kernel set-up
         start, start_cpu = time.perf_counter(), time.process_time()
         model.fit(x, y, epochs=2, batch_size=BATCH, verbose=0)
         print(f"{spec['stages']}: {(time.perf_counter() - start) / 2:5.1f} s per epoch (wall), "
-              f"{(time.process_time() - start_cpu) / 2:5.1f} CPU s per epoch, load average {load_average():.1f}",
-              flush=True)
+              f"{(time.process_time() - start_cpu) / 2:5.1f} CPU s per epoch; the budget's estimate "
+              f"{estimate.seconds_per_epoch:5.1f} s (+ {estimate.setup_seconds:.1f} s set-up); "
+              f"load average {load_average():.1f}", flush=True)
 
 
 # --------------------------------------------------------------------------- one seed
 
 
-def one_seed(seed: int, epochs: int) -> dict:
-    """Validation accuracy (fit split), then the refit on all images: test accuracy, time, memory."""
+def one_seed(seed: int, minutes: float, epochs: int | None) -> dict:
+    """The epochs that fit ``minutes`` (or ``epochs``); validation accuracy (fit split), then the refit on all
+    images: test accuracy, time against the plan, memory."""
     import keras
 
-    from dlcourse.cifar_project import build_improved_cnn, compile_improved
+    from dlcourse.cifar_project import build_improved_cnn, compile_improved, time_improved_epoch
 
     split = load_data()
-    result = {"seed": seed}
+    plan = plan_epochs(minutes, lambda: time_improved_epoch(*split["all"], BATCH), fixed=epochs,
+                       minutes_name="--minutes", epochs_name="--epochs")
+    epochs = plan.epochs
+    result = {"seed": seed, "epochs": epochs, "plan": str(plan), "expected": plan.seconds,
+              "n_test": len(split["test"][1])}
     for part in ("fit", "all"):  # first choose-on-validation's measurement, then the lesson's final training
         x, y = split[part]
         keras.utils.set_random_seed(seed)
@@ -219,7 +245,12 @@ def baseline(seed: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs of the improved model")
+    parser.add_argument("--minutes", type=float, default=TRAIN_MINUTES,
+                        help="training budget of the improved model, in minutes (lesson 09's TRAIN_MINUTES): "
+                             "the epochs that fit on this machine are chosen")
+    parser.add_argument("--epochs", type=int, help="fix the epochs of the improved model instead (overrides --minutes)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run that checks that the script works: "
+                        f"{SMOKE_IMAGES} images, 1 epoch, nothing timed; its numbers mean nothing")
     parser.add_argument("--compare", action="store_true", help="compare the candidates on validation data")
     parser.add_argument("--candidates", type=int, nargs="+", help="numbers (from 0) of the candidates to compare; "
                         "default all, each in its own process, side by side")
@@ -228,12 +259,14 @@ def main() -> int:
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # one seed, JSON out
     parser.add_argument("--candidate-worker", type=int, help=argparse.SUPPRESS)  # one candidate, JSON out
     args = parser.parse_args()
+    if args.smoke:
+        os.environ["DLCOURSE_BUDGET"] = "smoke"  # inherited by the worker processes
     dlcourse.seed_everything(args.seeds[0] if args.worker is None else args.worker, onednn=True)  # as lesson 09
     if args.candidate_worker is not None:
         print("RESULT " + json.dumps(one_candidate(args.candidate_worker, args.seeds[0])), flush=True)
         return 0
     if args.worker is not None:
-        print("RESULT " + json.dumps(one_seed(args.worker, args.epochs)), flush=True)
+        print("RESULT " + json.dumps(one_seed(args.worker, args.minutes, args.epochs)), flush=True)
         return 0
     import keras
 
@@ -249,24 +282,30 @@ def main() -> int:
         baseline(args.seeds[0])
     results = []
     for seed in args.seeds:  # one fresh process per seed: its own peak memory
-        run = subprocess.run([sys.executable, __file__, "--worker", str(seed), "--epochs", str(args.epochs)],
-                             capture_output=True, text=True)
+        command = [sys.executable, __file__, "--worker", str(seed), "--minutes", str(args.minutes)]
+        command += [] if args.epochs is None else ["--epochs", str(args.epochs)]
+        run = subprocess.run(command, capture_output=True, text=True)  # inherits DLCOURSE_BUDGET (--smoke)
         if run.returncode != 0:
             print(run.stdout, run.stderr, sep="\n", file=sys.stderr)
             raise SystemExit(f"seed {seed} failed (exit code {run.returncode})")
         line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
         results.append(json.loads(line[len("RESULT "):]))
         r = results[-1]
-        print(f"seed {seed}: validation {r['val']:.4f} (flip TTA {r['val_tta']:.4f}), test {r['test']:.4f} "
-              f"(without TTA {r['test_plain']:.4f}), training {r['seconds']:.0f} s wall, {r['cpu_half']:.0f} s "
-              f"CPU/2, load average {r['load']:.1f}, peak memory {r['peak_mb']:.0f} MB", flush=True)
-    print(f"\nlesson 09's improved model, {args.epochs} epochs, batch {BATCH}, {N_IMAGES} training images "
-          f"(validation: {N_IMAGES // 5} held out), test images: 1,017 of the subset")
-    print(f"{'seed':>4} {'val':>7} {'val+TTA':>8} {'test+TTA':>9} {'test':>7} {'wall s':>7} {'CPU s/2':>8} "
-          f"{'load':>5} {'peak MB':>8}")
+        expected = "" if r["expected"] is None else f" (the plan expected {r['expected']:.0f} s)"
+        print(f"seed {seed}: {r['plan']}", flush=True)
+        print(f"seed {seed}: {r['epochs']} epochs, validation {r['val']:.4f} (flip TTA {r['val_tta']:.4f}), "
+              f"test {r['test']:.4f} (without TTA {r['test_plain']:.4f}), "
+              f"training {r['seconds']:.0f} s wall{expected}, {r['cpu_half']:.0f} s CPU/2, "
+              f"load average {r['load']:.1f}, peak memory {r['peak_mb']:.0f} MB", flush=True)
+    n = n_images()
+    budget = f"{args.epochs} epochs (fixed)" if args.epochs else f"a budget of {args.minutes:g} minutes"
+    print(f"\nlesson 09's improved model, {budget}, batch {BATCH}, {n} training images "
+          f"(validation: {n // 5} held out), test images: {results[0]['n_test']:,} of the loader's")
+    print(f"{'seed':>4} {'epochs':>6} {'val':>7} {'val+TTA':>8} {'test+TTA':>9} {'test':>7} {'wall s':>7} "
+          f"{'CPU s/2':>8} {'load':>5} {'peak MB':>8}")
     for r in results:
-        print(f"{r['seed']:>4} {r['val']:7.4f} {r['val_tta']:8.4f} {r['test']:9.4f} {r['test_plain']:7.4f} "
-              f"{r['seconds']:7.0f} {r['cpu_half']:8.0f} {r['load']:5.1f} {r['peak_mb']:8.0f}")
+        print(f"{r['seed']:>4} {r['epochs']:>6} {r['val']:7.4f} {r['val_tta']:8.4f} {r['test']:9.4f} "
+              f"{r['test_plain']:7.4f} {r['seconds']:7.0f} {r['cpu_half']:8.0f} {r['load']:5.1f} {r['peak_mb']:8.0f}")
     for key, label, form in (("val", "validation", ".4f"), ("val_tta", "validation (flip TTA)", ".4f"),
                              ("test", "test (flip TTA)", ".4f"), ("seconds", "training s (wall)", ".0f"),
                              ("cpu_half", "training s (CPU/2)", ".0f"), ("peak_mb", "peak MB", ".0f")):

@@ -1,22 +1,45 @@
-"""The compute budget: ``smoke`` (tests, seconds) or ``full`` (what students run).
+"""The compute budget: ``smoke`` (tests, seconds) or ``full`` (what students run), and how
+long the CIFAR-10 trainings of the full budget train on this machine.
 
-One environment variable, ``DLCOURSE_BUDGET``, chooses it. A notebook reads it once,
+One environment variable, ``DLCOURSE_BUDGET``, chooses the budget. A notebook reads it once,
 ``SMOKE = is_smoke()``, and then picks every size in plain sight, for example
 ``EPOCHS = 1 if SMOKE else 10``.
+
+The notebooks that train on CIFAR-10 (lessons 08 and 09, exercise 09, and
+``benchmarks/cifar_subset.py``) size their trainings here, in one place:
+
+- :func:`training_size`: how many training images (a stated number on a CPU, every image
+  with a GPU);
+- :func:`time_epoch`: this machine's seconds per epoch of the model about to be trained,
+  from a short timed run on a slice of the data, after a warm-up that pays for tracing;
+- :func:`plan_epochs`: the epochs that fit a budget in minutes (``TRAIN_MINUTES``), or the
+  epochs a student fixed, printed with the reason; the learning-rate schedule is then set
+  for exactly ``plan.epochs``;
+- :func:`epoch_progress`: one progress bar, with the time left, over many trainings
+  (a grid search's fits).
+
+The smoke budget never measures: it trains one epoch.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from typing import Literal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 BUDGET_ENV = "DLCOURSE_BUDGET"
 BUDGETS = ("smoke", "full")
 Budget = Literal["smoke", "full"]
+CPU_TRAINING_IMAGES = 5_000  # about the offline subset's 5,170: minutes, not hours, on a CPU
+FULL_CIFAR10_IMAGES = 50_000
 
 
 class BudgetError(ValueError):
-    """The budget variable holds something other than ``smoke`` or ``full``."""
+    """The budget variable holds something other than ``smoke`` or ``full``, or a training
+    budget makes no sense (no time, or less than one epoch); the message says what to change."""
 
 
 def budget() -> Budget:
@@ -35,3 +58,251 @@ def budget() -> Budget:
 def is_smoke() -> bool:
     """True when the notebook should run in its tiny test configuration."""
     return budget() == "smoke"
+
+
+# --------------------------------------------------------------------------- images
+
+
+def gpu_available() -> bool:
+    """True when Keras's backend sees a GPU (TensorFlow, JAX or PyTorch)."""
+    import keras
+
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return any(device.platform == "gpu" for device in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return bool(torch.cuda.is_available())
+    return False
+
+
+def training_size(on_cpu: int | None = CPU_TRAINING_IMAGES, *, gpu: bool | None = None) -> int | None:
+    """How many CIFAR-10 training images a notebook's full budget trains on; prints why.
+
+    With a GPU: ``None``, every image the loader gives (50,000 for full CIFAR-10). On a CPU:
+    ``on_cpu`` images (``None`` asks for all of them), so that a student whose loader
+    downloaded the full data set still gets a run of minutes, not hours. The training time
+    is a budget in minutes either way (:func:`plan_epochs`): more images buy fewer epochs.
+    ``gpu`` overrides the detection (tests).
+    """
+    if gpu is None:
+        gpu = gpu_available()
+    if gpu:
+        print("A GPU is available: training on every image the loader gives (N_TRAIN = None; "
+              f"full CIFAR-10 has {FULL_CIFAR10_IMAGES:,}), for the same minutes.")
+        return None
+    if on_cpu is None:
+        print("No GPU, and you asked for every training image the loader gives (N_TRAIN_ON_CPU = None). "
+              "The minutes stay the same, so each epoch takes longer and fewer epochs fit: with full "
+              f"CIFAR-10 ({FULL_CIFAR10_IMAGES:,} images) about a tenth as many as with "
+              f"{CPU_TRAINING_IMAGES:,}, perhaps too few to learn much.")
+        return None
+    print(f"No GPU: training on {on_cpu:,} images (N_TRAIN = {on_cpu}). For more, raise N_TRAIN_ON_CPU in "
+          "the setup cell, or set it to None for every image the loader gives; within the same minutes, "
+          "more images mean fewer epochs.")
+    return on_cpu
+
+
+# --------------------------------------------------------------------------- timing
+
+
+@dataclass(frozen=True)
+class EpochTiming:
+    """This machine's time for one epoch of one model on one training set."""
+
+    seconds_per_epoch: float
+    setup_seconds: float  # once per training: tracing the step functions, and what a fit call costs
+    images: int  # training images per epoch
+
+    def training_seconds(self, epochs: int) -> float:
+        """Expected wall time of a training of ``epochs`` epochs."""
+        return self.setup_seconds + epochs * self.seconds_per_epoch
+
+    def for_images(self, images: int) -> EpochTiming:
+        """The same model on ``images`` training images: the epoch's time in proportion."""
+        return EpochTiming(self.seconds_per_epoch * images / self.images, self.setup_seconds, images)
+
+
+def _whole_batches(n: int, batch_size: int, batches: int) -> int:
+    """At most ``batches`` full batches of a set of ``n`` (at least one batch, or all of a smaller set)."""
+    return min(n, max(batch_size, (min(n, batches * batch_size) // batch_size) * batch_size))
+
+
+def time_epoch(model: Any, x: Any, y: Any, *, batch_size: int, validation_data: tuple[Any, Any] | None = None,
+               sample_batches: int = 20, timer: Callable[[], float] = time.perf_counter) -> EpochTiming:
+    """Seconds per epoch of ``model.fit(x, y, batch_size=batch_size, validation_data=...)``, measured.
+
+    ``model`` is a compiled throw-away copy of the model to be trained (its weights change).
+    A warm-up fit on two batches pays for what happens once per training (tracing the step
+    functions). Then two fits, on a quarter of ``sample_batches`` and on all of them, give the
+    time per batch from their difference, free of what every ``fit`` call costs once (the
+    warm-up's call measures that, with the tracing, as the set-up); with validation data, an
+    evaluation of as many images gives the time per validation image. An epoch is scaled from
+    them to all of ``x`` and of the validation set: twice the images, twice the time. ``timer``
+    is injectable (tests).
+    """
+    n, steps = len(x), math.ceil(len(x) / batch_size)
+    val_x, val_y = validation_data if validation_data is not None else (None, None)
+
+    def fit(images: int, validation: tuple[Any, Any] | None = None) -> float:
+        start = timer()
+        model.fit(x[:images], y[:images], batch_size=batch_size, epochs=1, validation_data=validation, verbose=0)
+        return timer() - start
+
+    warm = _whole_batches(n, batch_size, 2)
+    warm_val = None if val_x is None else (val_x[:warm], val_y[:warm])
+    warm_seconds = fit(warm, warm_val)
+    short = _whole_batches(n, batch_size, max(1, sample_batches // 4))
+    long = _whole_batches(n, batch_size, sample_batches)
+    short_seconds, long_seconds = fit(short), fit(long)
+    extra_steps = math.ceil(long / batch_size) - math.ceil(short / batch_size)
+    if extra_steps > 0 and long_seconds > short_seconds:
+        per_step = (long_seconds - short_seconds) / extra_steps
+    else:  # a set too small for two sizes, or a noisy machine: the plain average, overhead included
+        per_step = long_seconds / math.ceil(long / batch_size)
+    per_val_image = 0.0
+    if val_x is not None:
+        val_sample = min(len(val_x), long)
+        start = timer()
+        model.evaluate(val_x[:val_sample], val_y[:val_sample], batch_size=batch_size, verbose=0)
+        per_val_image = (timer() - start) / val_sample
+    epoch = steps * per_step + (0 if val_x is None else len(val_x)) * per_val_image
+    warm_work = math.ceil(warm / batch_size) * per_step + (0 if warm_val is None else len(warm_val[0])) * per_val_image
+    return EpochTiming(seconds_per_epoch=epoch, setup_seconds=max(0.0, warm_seconds - warm_work), images=n)
+
+
+# --------------------------------------------------------------------------- epochs
+
+
+def _duration(seconds: float) -> str:
+    """``45 s``, ``9.8 minutes``."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} minutes"
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+
+
+def epochs_that_fit(minutes: float, timing: EpochTiming, *, minutes_name: str = "TRAIN_MINUTES",
+                    epochs_name: str = "EPOCHS") -> int:
+    """The most epochs whose training (set-up included) fits in ``minutes``; at least one, or an error."""
+    if not (isinstance(minutes, (int, float)) and math.isfinite(minutes) and minutes > 0):
+        raise BudgetError(
+            f"{minutes_name} = {minutes!r} is not a training time: set it to the minutes this training may "
+            f"take (a number above 0, e.g. {minutes_name} = 10), or fix the epochs instead ({epochs_name} = 20).")
+    epochs = math.floor((minutes * 60 - timing.setup_seconds) / timing.seconds_per_epoch)
+    if epochs < 1:
+        need = timing.training_seconds(1) / 60
+        raise BudgetError(
+            f"{minutes_name} = {minutes:g} buys less than one epoch here: an epoch of {timing.images:,} images takes "
+            f"{timing.seconds_per_epoch:.1f} s on this machine (plus {timing.setup_seconds:.1f} s to set up). "
+            f"Raise {minutes_name} to at least {math.ceil(need * 10) / 10:g}, or train on fewer images "
+            f"(N_TRAIN_ON_CPU in the setup cell), or set {epochs_name} = 1.")
+    return epochs
+
+
+@dataclass(frozen=True)
+class EpochPlan:
+    """How many epochs a training gets, and why; ``str(plan)`` is the sentence the notebook prints."""
+
+    epochs: int
+    timing: EpochTiming | None  # None in the smoke budget (nothing measured)
+    minutes: float | None  # the budget, when it chose the epochs
+    epochs_name: str = "EPOCHS"
+
+    @property
+    def seconds(self) -> float | None:
+        """The expected training time on this machine (None when nothing was measured)."""
+        return None if self.timing is None else self.timing.training_seconds(self.epochs)
+
+    def __str__(self) -> str:
+        if self.timing is None:
+            return f"Smoke budget: {self.epochs} epoch{'s' if self.epochs != 1 else ''}, nothing measured."
+        per_epoch = (f"{self.timing.seconds_per_epoch:.1f} s per epoch of {self.timing.images:,} images here "
+                     f"(plus {self.timing.setup_seconds:.1f} s once, to set up)")
+        expected = f"about {_duration(self.timing.training_seconds(self.epochs))} of training"
+        if self.minutes is None:
+            return (f"{self.epochs_name} = {self.epochs}, fixed in the setup cell: {per_epoch} → {expected}. "
+                    f"Set {self.epochs_name} = None to choose the epochs from the budget in minutes.")
+        return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}). "
+                f"To rerun exactly this training, set {self.epochs_name} = {self.epochs} in the setup cell.")
+
+
+def plan_epochs(minutes: float, measure: Callable[[], EpochTiming], *, fixed: int | None = None,
+                smoke: bool | None = None, smoke_epochs: int = 1, minutes_name: str = "TRAIN_MINUTES",
+                epochs_name: str = "EPOCHS") -> EpochPlan:
+    """The epochs of a training: ``fixed`` if a number is given, else as many as fit in ``minutes``; prints why.
+
+    ``measure`` returns this machine's :class:`EpochTiming` (usually a :func:`time_epoch` call);
+    it is called in the full budget only, also with ``fixed`` epochs (for the expected time, and
+    so that a fixed rerun repeats every step of the run it copies). In the smoke budget it is
+    never called and the plan is ``smoke_epochs``. The names are those of the setup cell's
+    variables, for the printed sentence and the error messages.
+    """
+    if smoke if smoke is not None else is_smoke():
+        plan = EpochPlan(smoke_epochs, None, None, epochs_name)
+        print(plan)
+        return plan
+    if fixed is not None and not (isinstance(fixed, int) and fixed >= 1):
+        raise BudgetError(f"{epochs_name} = {fixed!r}: use a whole number of epochs (1 or more), "
+                          f"or None to choose them from {minutes_name}.")
+    if fixed is None:
+        epochs_that_fit(minutes, EpochTiming(1.0, 0.0, 1), minutes_name=minutes_name,
+                        epochs_name=epochs_name)  # a nonsense budget fails before anything is measured
+    timing = measure()
+    if fixed is not None:
+        plan = EpochPlan(fixed, timing, None, epochs_name)
+    else:
+        plan = EpochPlan(epochs_that_fit(minutes, timing, minutes_name=minutes_name, epochs_name=epochs_name),
+                         timing, minutes, epochs_name)
+    print(plan)
+    return plan
+
+
+def print_expected_time(parts: dict[str, float]) -> float:
+    """Print each part's expected seconds on this machine and their sum; return the sum."""
+    total = sum(parts.values())
+    width = max(map(len, parts))
+    for what, seconds in parts.items():
+        print(f"  {what:<{width}}  {_duration(seconds):>12}")
+    print(f"Expected on this machine: about {_duration(total)} for this notebook's trainings "
+          "(measured just now; a busy machine takes longer).")
+    return total
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def epoch_progress(total_epochs: int, desc: str = "epochs") -> Any:
+    """A Keras callback that advances one tqdm progress bar, with the time left, over the epochs
+    of many trainings.
+
+    Pass the same callback to every ``fit`` of a loop, or to a scikeras wrapper that a grid
+    search clones: its copies are the callback itself, so every fit advances the one bar.
+    Call its ``close()`` when the loop is done.
+    """
+    import keras
+    from tqdm.auto import tqdm
+
+    class EpochProgress(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bar = tqdm(total=total_epochs, desc=desc, unit="epoch")
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.bar.update(1)
+
+        def close(self) -> None:
+            self.bar.close()
+
+        def __deepcopy__(self, memo: dict) -> EpochProgress:  # sklearn's clone deep-copies parameters
+            return self
+
+    return EpochProgress()

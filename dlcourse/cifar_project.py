@@ -1,10 +1,11 @@
 """The two CNNs of the CIFAR-10 project (lesson 09), how the improved one is trained, and
-how it predicts.
+how it predicts, and how long an epoch of each takes on this machine.
 
-Lesson 09 shows these functions in full, cell for cell (tests/test_notebook_code.py checks
+Lesson 09 shows the model functions in full, cell for cell (tests/test_notebook_code.py checks
 that the notebook's code is this code, verbatim), and ``benchmarks/cifar_subset.py``
 imports them, so the benchmark measures exactly the models the lesson teaches. The module
 is the importable copy of the lesson's cells; the lesson is where they are explained.
+The two timing functions at the end are plumbing (the notebooks' budgets), not lesson code.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def build_improved_cnn(stages=((32, 2), (64, 2), (128, 2)), dropout=0.15):
     """Flips and pad-and-crop shifts, three batch-normalized convolutional blocks, dropout."""
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.RandomFlip("horizontal")(inputs)
-    # pad-and-crop: shift each image by whole pixels, up to 4 (0.125 of 32), filling the edge by reflection
+    # close to pad-and-crop: shift each image by whole pixels, up to 4 (0.125 of 32; ±4 half as often), edges reflected
     x = keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", interpolation="nearest")(x)
     for filters, convs in stages:
         x = conv_block(x, filters, convs, dropout)
@@ -66,3 +67,21 @@ def compile_improved(model, steps_per_epoch, epochs, peak_learning_rate=3e-3, we
 def predict_with_flips(model, images):
     """Test-time augmentation: average the class probabilities of each image and its mirror image."""
     return (model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)) / 2
+
+
+def time_lesson_cnn_epoch(x, y, batch_size, validation_data=None):
+    """This machine's epoch of the lesson's CNN (Adam, sparse labels) on ``x``: a throw-away copy, timed."""
+    from dlcourse.budget import time_epoch
+
+    model = build_lesson_cnn()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return time_epoch(model, x, y, batch_size=batch_size, validation_data=validation_data)
+
+
+def time_improved_epoch(x, y_onehot, batch_size, **network):
+    """This machine's epoch of the improved CNN (``build_improved_cnn(**network)``, trained by
+    ``compile_improved``) on ``x``: a throw-away copy, timed."""
+    from dlcourse.budget import time_epoch
+
+    model = compile_improved(build_improved_cnn(**network), -(-len(x) // batch_size), 1)
+    return time_epoch(model, x, y_onehot, batch_size=batch_size)

@@ -1,6 +1,14 @@
+"""The budget: smoke or full, and time-budgeted training (the epochs that fit in minutes)."""
+
+import copy
+import importlib
+import math
+
+import numpy as np
 import pytest
 
-from dlcourse.budget import BudgetError, budget, is_smoke
+from dlcourse.budget import (CPU_TRAINING_IMAGES, BudgetError, EpochTiming, budget, epochs_that_fit, is_smoke,
+                             plan_epochs, print_expected_time, time_epoch, training_size)
 
 
 def test_default_is_full(monkeypatch):
@@ -24,3 +32,201 @@ def test_a_typo_is_an_error_that_says_what_to_use(monkeypatch, raw):
     with pytest.raises(BudgetError, match="DLCOURSE_BUDGET=smoke") as info:
         budget()
     assert repr(raw) in str(info.value)
+
+
+# --------------------------------------------------------------------------- time-budgeted training
+# A fake clock and a fake model stand in for the machine: an epoch costs exactly what the fake
+# says, so the tests check the arithmetic and the printed sentences, never a real duration.
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeModel:
+    """``fit`` and ``evaluate`` advance the clock: a trace on first use, then a fixed cost per step and image."""
+
+    def __init__(self, clock: FakeClock, *, step: float, val_image: float = 0.0, trace: float = 0.0) -> None:
+        self.clock, self.step, self.val_image, self.trace = clock, step, val_image, trace
+        self.traced: set[str] = set()
+        self.fitted_images = 0
+
+    def _trace(self, what: str) -> None:
+        if what not in self.traced:
+            self.traced.add(what)
+            self.clock.now += self.trace
+
+    def fit(self, x, y, *, batch_size, epochs, validation_data=None, verbose=0):
+        self._trace("train")
+        self.fitted_images += len(x) * epochs
+        self.clock.now += epochs * math.ceil(len(x) / batch_size) * self.step
+        if validation_data is not None:
+            self.evaluate(*validation_data, batch_size=batch_size)
+            self.clock.now += (epochs - 1) * len(validation_data[0]) * self.val_image
+
+    def evaluate(self, x, y, *, batch_size, verbose=0):
+        self._trace("test")
+        self.clock.now += len(x) * self.val_image
+
+    def true_epoch(self, n_train: int, batch_size: int, n_val: int = 0) -> float:
+        return math.ceil(n_train / batch_size) * self.step + n_val * self.val_image
+
+
+budget_module = importlib.import_module("dlcourse.budget")  # the module: `dlcourse.budget` is also the function
+
+
+def images(n: int) -> np.ndarray:
+    return np.zeros((n, 1), dtype=np.uint8)  # only their number matters to the fake model
+
+
+@pytest.mark.parametrize("seconds, setup, minutes, expected", [
+    (17.2, 0.0, 10, 34),  # issue 27's slower machine: 600 / 17.2 = 34.9
+    (5.1, 3.0, 10, 117),  # (600 - 3) / 5.1 = 117.06
+    (17.2, 4.0, 10, 34),  # the set-up is paid once: (600 - 4) / 17.2 = 34.65
+    (60.0, 0.0, 1, 1),  # exactly one epoch fits
+    (0.5, 2.0, 2.5, 296),  # (150 - 2) / 0.5
+])
+def test_the_epochs_chosen_are_the_most_that_fit(seconds, setup, minutes, expected):
+    timing = EpochTiming(seconds, setup, 5_000)
+    epochs = epochs_that_fit(minutes, timing)
+    assert epochs == expected
+    assert timing.training_seconds(epochs) <= minutes * 60 < timing.training_seconds(epochs + 1)
+
+
+def test_the_measurement_excludes_the_warm_up_and_scales_to_the_whole_epoch():
+    clock = FakeClock()
+    model = FakeModel(clock, step=0.2, val_image=0.001, trace=4.0)
+    x, val = images(4_000), (images(1_000), images(1_000))
+    timing = time_epoch(model, x, x, batch_size=64, validation_data=val, timer=clock)
+    assert timing.seconds_per_epoch == pytest.approx(model.true_epoch(4_000, 64, 1_000))
+    assert timing.setup_seconds == pytest.approx(2 * 4.0)  # the training and the validation step, traced once each
+    assert timing.images == 4_000
+    assert model.fitted_images == 64 * (2 + 5 + 20)  # a warm-up of 2 batches, then 5 and 20 timed ones: no epoch
+
+
+def test_what_every_fit_call_costs_once_is_not_taken_for_time_per_batch():
+    """A fixed cost per ``fit`` call (making the data set, callbacks) would inflate a short sample's time per batch."""
+    clock = FakeClock()
+    model = FakeModel(clock, step=0.3, trace=4.0)
+    plain_fit = model.fit
+
+    def fit_with_overhead(*args, **kwargs):
+        clock.now += 0.8
+        plain_fit(*args, **kwargs)
+
+    model.fit = fit_with_overhead
+    x = images(5_000)
+    timing = time_epoch(model, x, x, batch_size=64, timer=clock)
+    assert timing.seconds_per_epoch == pytest.approx(79 * 0.3)
+    assert timing.setup_seconds == pytest.approx(4.0 + 0.8)  # the trace and one call's cost, paid once per training
+
+
+def test_the_printed_sentence_says_what_was_chosen_and_why(capsys):
+    clock = FakeClock()
+    model = FakeModel(clock, step=17.2 / 79, trace=3.0)  # 5,000 images in batches of 64: 79 steps
+    x = images(CPU_TRAINING_IMAGES)
+    plan = plan_epochs(10, lambda: time_epoch(model, x, x, batch_size=64, timer=clock), smoke=False,
+                       epochs_name="IMPROVED_EPOCHS")
+    out = capsys.readouterr().out
+    assert plan.epochs == 34
+    assert "17.2 s per epoch of 5,000 images here (plus 3.0 s once, to set up) → 34 epochs in 10 minutes" in out
+    assert "set IMPROVED_EPOCHS = 34" in out  # how to rerun exactly this
+    assert plan.seconds == pytest.approx(3.0 + 34 * 17.2) and plan.seconds <= 600
+
+
+def test_50000_images_take_longer_per_epoch_and_still_fit(capsys):
+    """Full CIFAR-10 through the loader: ten times the images, a tenth of the epochs, within the same minutes."""
+    clock = FakeClock()
+    model = FakeModel(clock, step=0.05, val_image=0.0002, trace=5.0)
+    small = plan_epochs(10, lambda: time_epoch(model, images(4_000), images(4_000), batch_size=64,
+                                               validation_data=(images(1_000),) * 2, timer=clock), smoke=False)
+    model = FakeModel(clock, step=0.05, val_image=0.0002, trace=5.0)
+    large = plan_epochs(10, lambda: time_epoch(model, images(40_000), images(40_000), batch_size=64,
+                                               validation_data=(images(10_000),) * 2, timer=clock), smoke=False)
+    assert large.timing.seconds_per_epoch == pytest.approx(model.true_epoch(40_000, 64, 10_000))
+    assert large.epochs < small.epochs
+    assert large.timing.setup_seconds + large.epochs * model.true_epoch(40_000, 64, 10_000) <= 600
+    assert "of 40,000 images here" in capsys.readouterr().out
+
+
+def test_with_a_gpu_every_image_trains_for_the_same_minutes(capsys):
+    n_train = training_size(gpu=True)
+    assert n_train is None and "for the same minutes" in capsys.readouterr().out
+    x = images(50_000)[:n_train]  # as the notebooks slice: None keeps every image
+    clock = FakeClock()
+    model = FakeModel(clock, step=0.004, trace=20.0)  # a GPU: fast steps, slow tracing
+    plan = plan_epochs(10, lambda: time_epoch(model, x, x, batch_size=64, timer=clock), smoke=False)
+    assert plan.timing.images == 50_000
+    assert plan.seconds <= 600 < plan.timing.training_seconds(plan.epochs + 1)
+
+
+def test_a_cpu_gets_the_stated_number_of_images(monkeypatch, capsys):
+    monkeypatch.setattr(budget_module, "gpu_available", lambda: False)
+    assert training_size() == CPU_TRAINING_IMAGES == 5_000
+    assert "No GPU: training on 5,000 images" in capsys.readouterr().out
+    assert training_size(20_000) == 20_000  # the student asked for more
+    assert training_size(None) is None  # ... or for everything
+    assert "fewer epochs fit" in capsys.readouterr().out
+
+
+def test_fixed_epochs_override_the_budget_and_still_report_the_time(capsys):
+    timing = EpochTiming(17.2, 3.0, 5_000)
+    plan = plan_epochs(10, lambda: timing, fixed=50, smoke=False, epochs_name="IMPROVED_EPOCHS")
+    out = capsys.readouterr().out
+    assert plan.epochs == 50 and plan.minutes is None  # more than the 34 the budget would give
+    assert "IMPROVED_EPOCHS = 50, fixed in the setup cell" in out and "14.4 minutes" in out
+
+
+def test_the_smoke_budget_measures_nothing(capsys):
+    def measure():
+        raise AssertionError("the smoke budget must not measure")
+
+    assert plan_epochs(10, measure, smoke=True).epochs == 1
+    assert plan_epochs(10, measure, fixed=34, smoke=True).epochs == 1
+    assert "Smoke budget: 1 epoch" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("minutes", [0, -5, float("nan"), float("inf")])
+def test_a_budget_of_no_time_says_what_to_set_before_measuring(minutes):
+    def measure():
+        raise AssertionError("a nonsense budget must fail before measuring")
+
+    with pytest.raises(BudgetError, match="TRAIN_MINUTES = .* is not a training time: set it to the minutes"):
+        plan_epochs(minutes, measure, smoke=False)
+
+
+def test_less_than_one_epoch_says_how_far_to_raise_the_budget():
+    with pytest.raises(BudgetError, match=r"buys less than one epoch here.*Raise TRAIN_MINUTES to at least 0.4"):
+        plan_epochs(0.2, lambda: EpochTiming(17.2, 4.0, 5_000), smoke=False)
+
+
+@pytest.mark.parametrize("fixed", [0, -3, 2.5])
+def test_a_fixed_number_of_epochs_must_be_a_whole_number(fixed):
+    with pytest.raises(BudgetError, match="whole number of epochs"):
+        plan_epochs(10, lambda: EpochTiming(1.0, 0.0, 10), fixed=fixed, smoke=False)
+
+
+def test_an_epoch_on_more_images_takes_longer_in_proportion():
+    timing = EpochTiming(2.0, 3.0, 500).for_images(5_000)
+    assert (timing.seconds_per_epoch, timing.setup_seconds, timing.images) == (20.0, 3.0, 5_000)
+
+
+def test_the_expected_time_is_the_sum_of_the_parts(capsys):
+    total = print_expected_time({"baseline": 30.0, "improved": 590.0})
+    out = capsys.readouterr().out
+    assert total == 620.0 and "about 10.3 minutes" in out and "baseline" in out
+
+
+def test_one_progress_bar_survives_a_grid_search_clone():
+    from dlcourse.budget import epoch_progress
+
+    progress = epoch_progress(8, desc="grid")
+    assert copy.deepcopy(progress) is progress  # sklearn's clone deep-copies a wrapper's callbacks
+    for epoch in range(3):
+        progress.on_epoch_end(epoch)
+    assert progress.bar.n == 3
+    progress.close()

@@ -2,7 +2,8 @@
 
 A student whose loader downloaded all 50,000 training images must still get a run of
 minutes on a CPU: without a GPU the full budget trains on a stated number of images
-(``dlcourse.data.CPU_TRAINING_IMAGES``), with a GPU on every image. Tested on a
+(``dlcourse.budget.CPU_TRAINING_IMAGES``), with a GPU on every image, and the epochs are
+chosen from a budget in minutes (tests/test_budget.py, with a fake clock). Tested on a
 50,000-image folder in the loader's own format, made in a temporary directory from the
 real subset's images repeated, and admitted by the loader's checksum test as a variant.
 """
@@ -13,12 +14,17 @@ import pickle
 import shutil
 from pathlib import Path
 
+import importlib
+
 import nbformat
 import numpy as np
 import pytest
 
 from dlcourse import data
-from dlcourse.data import BATCH_FOLDER, CPU_TRAINING_IMAGES, TRAIN_FILES, load_cifar10, training_size
+from dlcourse.budget import CPU_TRAINING_IMAGES
+from dlcourse.data import BATCH_FOLDER, TRAIN_FILES, load_cifar10
+
+budget = importlib.import_module("dlcourse.budget")  # the module (``dlcourse.budget`` is also a function)
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_SIZE = 50_000
@@ -76,23 +82,6 @@ def test_the_folder_really_holds_50000_training_images(full_size_data):
     assert x_train.shape == (FULL_SIZE, 32, 32, 3) and len(y_train) == FULL_SIZE
 
 
-def test_cpu_gets_the_stated_number_and_a_gpu_everything(capsys):
-    assert training_size(gpu=False) == CPU_TRAINING_IMAGES == 5_000
-    assert "No GPU: training on 5,000 images" in capsys.readouterr().out
-    assert training_size(gpu=True) is None
-    assert "GPU is available" in capsys.readouterr().out
-    assert training_size(20_000, gpu=False) == 20_000  # the student asked for more
-    assert training_size(None, gpu=False) is None  # ... or for everything
-    assert "hours" in capsys.readouterr().out
-
-
-def test_the_expected_time_is_printed_and_scaled_to_the_request(capsys):
-    training_size(gpu=False, minutes_on_cpu=7)
-    assert "about 7 minutes" in capsys.readouterr().out
-    training_size(10_000, gpu=False, minutes_on_cpu=7)
-    assert "5,000" in capsys.readouterr().out  # the measured time is given for the size it was measured at
-
-
 def run_until_loaded(path: Path) -> dict:
     """Run a notebook's code cells in this process up to the one that loads CIFAR-10."""
     namespace: dict = {"__name__": "__main__"}
@@ -108,17 +97,73 @@ def run_until_loaded(path: Path) -> dict:
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_full_budget_on_a_cpu_trains_on_the_stated_number(notebook, full_size_data, monkeypatch, capsys):
     monkeypatch.setenv("DLCOURSE_BUDGET", "full")
-    monkeypatch.setattr(data, "gpu_available", lambda: False)
+    monkeypatch.setattr(budget, "gpu_available", lambda: False)
     namespace = run_until_loaded(ROOT / notebook)
     out = capsys.readouterr().out
     assert "50,000 training" in out  # the loader did give the full size
     assert len(namespace[NOTEBOOKS[notebook]]) == CPU_TRAINING_IMAGES
-    assert "No GPU: training on 5,000 images" in out and "minute" in out  # and the time to expect
+    assert "No GPU: training on 5,000 images" in out
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_full_budget_with_a_gpu_trains_on_everything(notebook, full_size_data, monkeypatch, capsys):
     monkeypatch.setenv("DLCOURSE_BUDGET", "full")
-    monkeypatch.setattr(data, "gpu_available", lambda: True)
+    monkeypatch.setattr(budget, "gpu_available", lambda: True)
     namespace = run_until_loaded(ROOT / notebook)
     assert len(namespace[NOTEBOOKS[notebook]]) == FULL_SIZE
+
+
+# Full budget up to the cell that chooses the epochs, with the timing replaced by a fake that is
+# proportional to the images (no training is timed): the epochs chosen must fit the notebook's
+# TRAIN_MINUTES, also with a GPU on all 50,000 images, and the expected time must be printed.
+PLAN_CELLS = {  # notebook: (a text of the cell that plans, the variable of the chosen epochs)
+    "lessons/08_augmentation_schedules_early_stopping.ipynb": ("plan_epochs(", "EPOCHS"),
+    "lessons/09_cifar10_project.ipynb": ("plan_epochs(", "IMPROVED_EPOCHS"),
+    "solutions/09_cifar10_project.ipynb": ("print_expected_time(", None),
+    "exercises/09_cifar10_project.ipynb": ("print_expected_time(", None),
+}
+
+
+def fake_timing(x, *args, **kwargs) -> budget.EpochTiming:
+    """2 ms per training image and 5 s of set-up, whatever the model: the arithmetic, not the machine."""
+    return budget.EpochTiming(seconds_per_epoch=0.002 * len(x), setup_seconds=5.0, images=len(x))
+
+
+def run_until(path: Path, marker: str) -> dict:
+    """Run a notebook's code cells in this process up to and including the first that contains ``marker``."""
+    namespace: dict = {"__name__": "__main__"}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, f"{path.name} cell", "exec"), namespace)  # noqa: S102 (our own notebook)
+        if marker in cell.source:
+            return namespace
+    raise AssertionError(f"{path} has no cell with {marker}")
+
+
+@pytest.mark.parametrize("gpu", [False, True], ids=["cpu", "gpu"])
+@pytest.mark.parametrize("notebook", PLAN_CELLS)
+def test_full_budget_chooses_epochs_that_fit_and_prints_the_expected_time(notebook, gpu, full_size_data, monkeypatch,
+                                                                          capsys):
+    import matplotlib
+
+    from dlcourse import cifar_project
+
+    matplotlib.use("Agg")
+    monkeypatch.setenv("DLCOURSE_BUDGET", "full")
+    monkeypatch.setattr(budget, "gpu_available", lambda: gpu)
+    monkeypatch.setattr(budget, "time_epoch", lambda model, x, y, **kwargs: fake_timing(x))
+    monkeypatch.setattr(cifar_project, "time_improved_epoch", lambda x, y, batch, **kwargs: fake_timing(x))
+    monkeypatch.setattr(cifar_project, "time_lesson_cnn_epoch", lambda x, y, batch, **kwargs: fake_timing(x))
+    marker, epochs_name = PLAN_CELLS[notebook]
+    namespace = run_until(ROOT / notebook, marker)
+    out = capsys.readouterr().out
+    assert "Expected on this machine: about" in out
+    if epochs_name is None:
+        return
+    images = FULL_SIZE if gpu else CPU_TRAINING_IMAGES
+    assert f"of {images * 4 // 5 if 'lessons/08' in notebook else images:,} images here" in out
+    epochs, minutes = namespace[epochs_name], namespace["TRAIN_MINUTES"]
+    timing = fake_timing(range(images * 4 // 5 if "lessons/08" in notebook else images))
+    assert epochs >= 1 and timing.training_seconds(epochs) <= minutes * 60 < timing.training_seconds(epochs + 1)
+    assert f"{epochs_name} = {epochs}" in out  # how to rerun exactly this
