@@ -94,6 +94,41 @@ def test_q2_wrong_grids_fail(grid, phrase):
     rejected("q2_param_grid", {"param_grid": grid}, phrase)
 
 
+class LyingGrid(dict):
+    """Holds a wrong grid but shows the lesson's grid to whoever iterates, indexes or compares it."""
+
+    def __iter__(self):
+        return iter(["batch_size", "epochs"])
+
+    def __getitem__(self, key):
+        return {"batch_size": [32, 64], "epochs": [10, 20]}[key]
+
+    def keys(self):
+        return ["batch_size", "epochs"]
+
+    def __eq__(self, other):
+        return True
+
+
+def test_q2_a_grid_that_lies_about_its_contents_fails():
+    rejected("q2_param_grid", {"param_grid": LyingGrid(batch_size=[16, 32], epochs=[10, 20])},
+             "'batch_size' should try the lesson's values")
+    rejected("q2_param_grid", {"param_grid": {"batch_size": [32, 64], "epochs": [Anything(10), Anything(20)]}},
+             "'epochs' should try the lesson's values")
+
+
+class Anything(float):
+    """A number that says it equals everything (and reads as whatever float it was made from)."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+    def __lt__(self, other):
+        return False
+
+
 # --------------------------------------------------------------------------- q3: train, evaluate, report
 
 N_TRAIN, N_TEST, EPOCHS = 160, 200, 2  # 128 training images: 2 steps per epoch; the test set gives 3
@@ -183,6 +218,49 @@ def test_q3_a_model_that_barely_learned_fails_in_the_full_budget(images, monkeyp
     rejected("q3_test_accuracy", answered(images, trained(images, learning_rate=1e-7)), "hardly above chance")
 
 
+def test_q3_the_grader_judges_on_the_set_ups_data_not_on_the_students(images, right_model):
+    """A student who swaps the test set (here: for images the model trained on) and reports the accuracy on it
+    passes nothing: the grader compares the arrays with the solution run's set-up."""
+    swapped = {**images, "x_test": images["x_train"][:N_TEST], "y_test": images["y_train"][:N_TEST]}
+    namespace = answered(swapped, right_model)
+    status, message = judging.by_grader(NB, "q3_test_accuracy", namespace, setup=images)
+    assert status != PASS and "`x_test` is not the array the set-up's data cell makes" in message, message
+    relabelled = {**images, "y_train": (images["y_train"] + 1) % 10}
+    status, message = judging.by_grader(NB, "q3_test_accuracy", answered(relabelled, right_model), setup=images)
+    assert status != PASS and "`y_train` is not the array" in message, message
+
+
+def test_q3_the_grader_counts_the_set_ups_epochs(images):
+    """EPOCHS changed in the student's namespace (and the model trained that long) does not change what is asked."""
+    longer = {**images, "EPOCHS": EPOCHS + 1}
+    namespace = answered(longer, trained(images, epochs=EPOCHS + 1))
+    assert judging.by_check(NB, "q3_test_accuracy", namespace).status == PASS  # consistent with its own set-up
+    status, message = judging.by_grader(NB, "q3_test_accuracy", namespace, setup=images)
+    assert status != PASS and "training steps" in message, message
+
+
+def test_q3_a_number_or_a_model_that_lies_fails(images, right_model):
+    wrong = right_model.evaluate(images["x_train"], images["y_train"], verbose=0)[1]
+    rejected("q3_test_accuracy", answered(images, right_model, Anything(wrong)), "expected the accuracy as a number")
+    model = trained(images)
+    right = model.evaluate(images["x_test"], images["y_test"], verbose=0, return_dict=True)
+    model.evaluate = lambda *args, **kwargs: ({**right, "accuracy": 0.99} if kwargs.get("return_dict") else [right["loss"], 0.99])
+    rejected("q3_test_accuracy", answered(images, model, 0.99), "`model` redefines Keras's own evaluate")
+    model = trained(images)
+    model.evaluate(images["x_test"], images["y_test"], verbose=0)  # Keras keeps the test function it compiled
+    model.test_function = lambda *args, **kwargs: {"loss": right["loss"], "accuracy": 0.99}
+    rejected("q3_test_accuracy", answered(images, model, 0.99), "report the accuracy measured on the test set")
+
+
+def test_q3_a_model_of_a_class_that_redefines_keras_fails(images, right_model):
+    class Flattering(keras.Sequential):
+        def evaluate(self, *args, **kwargs):
+            return {"loss": 0.1, "accuracy": 0.99} if kwargs.get("return_dict") else [0.1, 0.99]
+
+    model = Flattering(right_model.layers)
+    rejected("q3_test_accuracy", answered(images, model, 0.99), "train your network in a variable named `model`")
+
+
 # --------------------------------------------------------------------------- q4: the grid's verdict
 
 PARAMS = [{"batch_size": 32, "epochs": 10}, {"batch_size": 32, "epochs": 20}, {"batch_size": 64, "epochs": 10},
@@ -235,6 +313,38 @@ def test_q4_wrong_verdicts_fail(namespace, phrase):
     rejected("q4_grid_verdict", namespace, phrase)
 
 
+class Yes(int):
+    """Says it equals every verdict."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+class SameAsAnything(dict):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = None
+
+
+def test_q4_a_verdict_or_combination_that_lies_fails():
+    rejected("q4_grid_verdict", {"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": Yes(0)},
+             "should be True or False")
+    rejected("q4_grid_verdict", {"grid": CLOSE, "best_combination": SameAsAnything(PARAMS[3]), "clear_winner": False},
+             "not the combination the grid ranked first")
+
+
+def test_q4_results_that_hide_behind_a_dict_subclass_fail():
+    class Results(dict):
+        def __getitem__(self, key):
+            return CLEAR.cv_results_[key]
+
+    lying = SimpleNamespace(cv_results_=Results(CLOSE.cv_results_))
+    rejected("q4_grid_verdict", {"grid": lying, "best_combination": PARAMS[1], "clear_winner": True}, "run question 2's cell first")
+
+
 # --------------------------------------------------------------------------- q5: the augmented model
 
 
@@ -270,6 +380,25 @@ def test_q5_the_trained_models_layers_fail(build_cnn):
 ])
 def test_q5_wrong_augmented_models_fail(build_cnn, front, phrase):
     rejected("q5_augmented_model", {"augmented_model": augmented(build_cnn, front())}, phrase)
+
+
+def test_q5_a_model_class_that_shows_other_layers_fails(build_cnn):
+    shown = augmented(build_cnn)
+
+    class Pretending(keras.Sequential):
+        @property
+        def layers(self):
+            return shown.layers
+
+    model = Pretending([keras.Input((32, 32, 3)), L.RandomFlip("vertical"), *build_cnn((32, 32, 3), 10).layers])
+    rejected("q5_augmented_model", {"augmented_model": model}, "expected a Keras model (Sequential), found a Pretending")
+
+
+def test_q5_a_translation_whose_factors_are_not_numbers_fails(build_cnn):
+    shift = L.RandomTranslation(0.1, 0.1)
+    shift.height_lower = Anything(-0.1)
+    rejected("q5_augmented_model", {"augmented_model": augmented(build_cnn, [L.RandomFlip("horizontal"), shift])},
+             "the translation's height factor could not be read")
 
 
 # --------------------------------------------------------------------------- q6: the most confused pair
@@ -315,6 +444,52 @@ def test_q6_wrong_pairs_fail(confused, answer, phrase):
 
 def test_q6_needs_a_model():
     rejected("q6_most_confused", {"most_confused": ("cat", "dog")}, "train `model` in question 3 first")
+
+
+def test_q6_the_grader_reads_the_set_ups_test_labels(confused):
+    """Relabelling the test set so that the answer becomes the largest cell passes check, not the grader."""
+    relabelled = np.array(confused["y_test"])
+    frogs = np.flatnonzero(confused["x_test"].argmax(axis=1) == 6)  # the images the model calls 'frog'
+    relabelled[frogs[:15]] = 2  # ... now mostly 'bird's
+    namespace = {**confused, "y_test": relabelled, "most_confused": ("bird", "frog")}
+    assert judging.by_check(NB, "q6_most_confused", namespace).status == PASS
+    status, message = judging.by_grader(NB, "q6_most_confused", namespace, setup=confused)
+    assert status != PASS and "is not the test set the set-up's data cell makes" in message, message
+
+
+class Pair(tuple):
+    """A pair that says it is equal to every answer and iterates as ('cat', 'dog')."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = tuple.__hash__
+
+    def __iter__(self):
+        return iter(("cat", "dog"))
+
+    def __len__(self):
+        return 2
+
+
+class Cat(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+def test_q6_a_model_that_redefines_predict_fails(confused):
+    model = keras.models.clone_model(confused["model"])
+    model.set_weights(confused["model"].get_weights())
+    model.predict = lambda x, **kwargs: np.eye(10)[np.r_[[DOG] * 7, [CAT] * (len(x) - 7)]]
+    rejected("q6_most_confused", {**confused, "model": model, "most_confused": ("bird", "frog")},
+             "`model` redefines Keras's own predict")
+
+
+def test_q6_a_pair_that_lies_fails(confused):
+    rejected("q6_most_confused", {**confused, "most_confused": Pair(("bird", "frog"))}, "another off-diagonal cell holds 7")
+    rejected("q6_most_confused", {**confused, "most_confused": (Cat("bird"), "dog")}, "not a CIFAR-10 class name")
 
 
 # --------------------------------------------------------------------------- the notebook's questions as a whole

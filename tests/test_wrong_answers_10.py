@@ -359,3 +359,142 @@ def test_q5_right_decisions_pass():
 ], ids=["by the mean", "against the table", "a string", "one seed"])
 def test_q5_wrong_answers_fail(table, decision, phrase):
     assert_rejected("q5_tpe_vs_random", {"comparison": table, "tpe_beat_random": decision}, phrase)
+
+
+# --------------------------------------------------------------------------- set-ups changed, objects that lie
+# The grader takes the set-up's facts (EPOCHS, SEED, the storage, the comparison table) from the solution's run:
+# ``setup=`` below is that pristine set-up, the namespace the student's changed one. Whatever the student's objects
+# say about themselves (an ``__eq__`` that agrees with everything, a class that redefines what Keras or Optuna would
+# report) is not believed: they are read as plain data, exact types only.
+
+
+class Anything(float):
+    """A number that says it equals everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class Yes(int):
+    """A whole number that says it equals everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+def test_q1_a_model_class_that_shows_other_layers_fails():
+    namespace = namespace_from(RIGHT_BUILD_NET)
+    right = namespace["build_net"]
+
+    class Pretending(keras.Sequential):
+        shown = None
+
+        @property
+        def layers(self):
+            return self.shown.layers
+
+    def build_net(trial):
+        model = Pretending([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.shown = right(trial)  # what a reader of `layers` would see: the right network
+        return model
+
+    assert_rejected("q1_build_net", {**namespace, "build_net": build_net}, "should return a Keras model, found Pretending")
+
+
+def test_q1_an_optimizer_that_pretends_to_be_adam_fails():
+    source = RIGHT_BUILD_NET.replace("keras.optimizers.Adam(learning_rate)", "Flattering(learning_rate)")
+
+    class Flattering(keras.optimizers.SGD):
+        __class__ = keras.optimizers.Adam  # isinstance(..., Adam) says True
+
+    namespace = namespace_from(source, Flattering=Flattering)
+    assert isinstance(Flattering(0.1), keras.optimizers.Adam)
+    assert_rejected("q1_build_net", namespace, "the question asks for Adam")
+
+
+def test_q2_the_grader_uses_the_set_ups_epochs():
+    namespace = objective_namespace(RIGHT_OBJECTIVE)
+    namespace["EPOCHS"] = 1  # the objective reads it: one epoch per trial
+    assert judging.by_check(NB, "q2_objective", namespace).status == PASS  # consistent with its own set-up
+    status, message = judging.by_grader(NB, "q2_objective", namespace, setup={"EPOCHS": EPOCHS})
+    assert status != PASS and "`EPOCHS` is 1 in your notebook" in message, message
+
+
+def test_q2_a_returned_number_that_lies_fails():
+    source = RIGHT_OBJECTIVE.replace('return history.history["val_accuracy"][-1]',
+                                     'return Anything(history.history["accuracy"][-1])')
+    namespace = objective_namespace(source)
+    namespace["Anything"] = Anything
+    assert_rejected("q2_objective", namespace, "the returned value is not the last epoch's validation accuracy")
+
+
+def test_q3_the_grader_uses_the_set_ups_seed_and_epochs():
+    pristine = pruning_namespace(RIGHT_PRUNING)
+    reseeded = {**pruning_namespace(RIGHT_PRUNING, sampler=optuna.samplers.TPESampler(seed=7)), "SEED": 7}
+    assert judging.by_check(NB, "q3_pruning", reseeded).status == PASS
+    status, message = judging.by_grader(NB, "q3_pruning", reseeded, setup=pristine)
+    assert status != PASS and "not the ones a TPE sampler seeded with SEED proposes" in message, message
+    longer = {**pristine, "EPOCHS": EPOCHS + 1, "pruning": {"pruned": 2, "epochs_saved": 2 * EPOCHS}}
+    assert judging.by_check(NB, "q3_pruning", longer).status == PASS
+    status, message = judging.by_grader(NB, "q3_pruning", longer, setup=pristine)
+    assert status != PASS and "'epochs_saved' does not match pruned_study" in message, message
+
+
+def test_q3_counts_or_a_study_that_lie_fail():
+    assert_rejected("q3_pruning", pruning_namespace({"pruned": Yes(0), "epochs_saved": Yes(0)}), "whole numbers")
+
+    class Study(optuna.Study):
+        pass
+
+    namespace = pruning_namespace(RIGHT_PRUNING)
+    study = namespace["pruned_study"]
+    namespace["pruned_study"] = Study(study.study_name, study._storage, study.sampler, study.pruner)
+    assert_rejected("q3_pruning", namespace, "pruned_study should be an Optuna study")
+
+
+def test_q4_the_grader_uses_the_set_ups_seed_and_storage(stored, tmp_path):
+    reseeded = resume_namespace({**stored, "SEED": 5}, RIGHT_RESUME)  # resumed with seed 6
+    assert judging.by_check(NB, "q4_resume", reseeded).status == PASS
+    status, message = judging.by_grader(NB, "q4_resume", reseeded, setup=stored)
+    assert status != PASS and "seeded with SEED + 1" in message, message
+    elsewhere = f"sqlite:///{tmp_path / 'other.db'}"
+    source = ('first = optuna.create_study(direction="maximize", study_name=STUDY_NAME, storage=STORAGE, '
+              'sampler=optuna.samplers.TPESampler(seed=SEED))\nfirst.optimize(quick, n_trials=2)\n' + RIGHT_RESUME)
+    moved = resume_namespace({**stored, "STORAGE": elsewhere}, source)  # a study of its own, in a storage of its own
+    status, message = judging.by_grader(NB, "q4_resume", moved, setup=stored)
+    assert status != PASS and "`STORAGE` or `STUDY_NAME` is not what" in message, message
+
+
+def test_q4_a_study_of_another_class_fails(stored):
+    namespace = resume_namespace(stored, RIGHT_RESUME)
+
+    class Study(optuna.Study):
+        pass
+
+    study = namespace["resumed"]
+    namespace["resumed"] = Study(study.study_name, study._storage, study.sampler, study.pruner)
+    assert_rejected("q4_resume", namespace, "resumed should be an Optuna study")
+
+
+def test_q5_the_grader_reads_the_comparison_cells_table():
+    rigged = MIXED.assign(random=MIXED["random"] - 0.05)  # TPE now ahead on every seed
+    namespace = {"comparison": rigged, "tpe_beat_random": True}
+    assert judging.by_check(NB, "q5_tpe_vs_random", namespace).status == PASS
+    status, message = judging.by_grader(NB, "q5_tpe_vs_random", namespace, setup={"comparison": MIXED})
+    assert status != PASS and "`comparison` is not the table the comparison cell makes" in message, message
+
+
+def test_q5_a_decision_or_table_that_lies_fails():
+    assert_rejected("q5_tpe_vs_random", {"comparison": MIXED, "tpe_beat_random": Yes(0)}, "should be True or False")
+
+    class Table(pd.DataFrame):
+        def __getitem__(self, key):
+            return TPE_ALWAYS[key]
+
+    assert_rejected("q5_tpe_vs_random", {"comparison": Table(MIXED), "tpe_beat_random": True},
+                    "`comparison` should be a pandas DataFrame")

@@ -1,13 +1,16 @@
 """Questions of ``10_automated_tuning_with_optuna``.
 
-Every graded question here is a ValueQuestion: its ``validate`` runs where the student's
-objects live (their kernel for ``check`` and for ``dlcourse grade``) and checks what the
-question asks — which parameters a trial was asked for and whether each one shapes the
-built network; whether an objective reports every epoch's validation accuracy, returns the
-last one and obeys its pruner (while it is checked, Keras shows stand-in accuracies that
-say which curve and which epoch a number came from); which trials a study really holds, and
-whether its sampler had the seed asked for (its random start is replayed, nothing is
-trained) — never the mere shape of an answer. Messages say what is wrong without giving code.
+Every graded question here is a ValueQuestion judged in two steps (see
+:class:`dlcourse.assessment.questions.ValueQuestion`). Its ``_*_facts`` runs where the
+student's objects live and reads them as plain data: ``build_net`` called on trials of a
+fresh in-memory study (what each trial was asked, what network came back); the objective
+run for one trial while Keras shows stand-in accuracies that say which curve and which
+epoch a number came from, and once under a pruner that asks to stop; a study's trials with
+their states, parameters and distributions. Its decision, in the judging process, checks
+what the question asks — never the mere shape of an answer — with the set-up's EPOCHS,
+SEED, storage and comparison table from the given facts (for the grader: the solution's
+run); a sampler's seed is checked by replaying its random start there (nothing is trained).
+Messages say what is wrong without giving code.
 """
 
 from __future__ import annotations
@@ -19,45 +22,87 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from dlcourse.checking import ValueQuestion, WrittenQuestion
+from dlcourse.assessment.compare import is_number
+from dlcourse.assessment.facts import is_keras_model, plain, table_rows, type_name
+from dlcourse.assessment.questions import ValueQuestion, WrittenQuestion
 
 STUDY_HINT = "an Optuna study (optuna.Study)"
 
 
-def _is_study(value: Any) -> bool:
-    try:
-        import optuna
-    except ImportError:
-        return False
-    return isinstance(value, optuna.Study)
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _same_params(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    if set(a) != set(b):
+def _same_params(a: Any, b: Any) -> bool:
+    if type(a) is not dict or type(b) is not dict or set(a) != set(b):
         return False
-    return all(math.isclose(a[k], b[k], rel_tol=1e-9) if isinstance(a[k], float) and isinstance(b[k], float)
+    return all(math.isclose(a[k], b[k], rel_tol=1e-9) if type(a[k]) is float and type(b[k]) is float
                else a[k] == b[k] for k in a)
 
 
-def _proposed_by(sampler, trials: Sequence) -> bool:
-    """Whether a fresh ``sampler`` proposes the parameters of ``trials``, one after the other.
+def _distributions(trial: Any) -> dict[str, str]:
+    """A trial's distributions, in the order they were asked, as Optuna's own JSON."""
+    from optuna.distributions import distribution_to_json
+
+    return {str(name): distribution_to_json(d) for name, d in dict.items(dict(trial.distributions))}
+
+
+def _trial_facts(trial: Any) -> dict:
+    """One frozen trial as plain data: its number, state, parameters, distributions and number of reports."""
+    return {"number": int(trial.number), "state": trial.state.name, "params": plain(dict(trial.params)),
+            "distributions": _distributions(trial), "reports": len(trial.intermediate_values)}
+
+
+def _study_facts(study: Any) -> dict:
+    """An Optuna study as plain data (only an exact ``optuna.Study`` is read)."""
+    import optuna
+
+    if type(study) is not optuna.Study:
+        return {"type": type_name(study), "is_study": False}
+    sampler, pruner = study.sampler, study.pruner
+    return {"type": "Study", "is_study": True, "name": str(study.study_name), "direction": study.direction.name,
+            "sampler": _optuna_class(sampler, optuna.samplers), "pruner": _optuna_class(pruner, optuna.pruners),
+            "sampler_startup": plain(vars(sampler).get("_n_startup_trials")),
+            "pruner_settings": [plain(vars(pruner).get(k)) for k in ("_n_startup_trials", "_n_warmup_steps")],
+            "trials": [_trial_facts(t) for t in study.trials]}
+
+
+def _optuna_class(value: Any, module: Any) -> str:
+    """The name of ``value``'s class if it is exactly one of ``module``'s (``optuna.samplers`` ...), else
+    that name with a mark: a subclass may behave otherwise."""
+    name = type_name(value)
+    return name if getattr(module, name, None) is type(value) else f"{name} (not Optuna's)"
+
+
+def _proposed_by(sampler: Any, trials: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a fresh ``sampler`` proposes the parameters of ``trials`` (plain facts), one after the other.
 
     Meant for trials of a sampler's random start (TPE's first ``n_startup_trials``): there a
     proposal depends only on the seed and on the parameters asked, in the order they were
     asked (a trial's ``distributions`` keep that order in every storage), not on the values
-    measured. The replay asks each trial's parameters again in an empty study, and trains nothing.
+    measured. The replay, in the judging process, asks each trial's parameters again in an
+    empty study, and trains nothing.
     """
     import optuna
+    from optuna.distributions import json_to_distribution
 
-    replay = optuna.create_study(sampler=sampler)
-    for original in trials:
-        trial = replay.ask(dict(original.distributions))  # left running: it is never a finished trial
-        if not _same_params(trial.params, original.params):
-            return False
-    return True
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # no "a new study created" line in the grader's output
+    try:
+        replay = optuna.create_study(sampler=sampler)
+        for original in trials:
+            asked = {name: json_to_distribution(text) for name, text in original["distributions"].items()}
+            trial = replay.ask(asked)  # left running: it is never a finished trial
+            if not _same_params(plain(trial.params), original["params"]):
+                return False
+        return True
+    finally:
+        optuna.logging.set_verbosity(verbosity)
 
 
 # --------------------------------------------------------------------------- q1: a conditional space
+
+PLANNED_TRIALS = ((1, "tanh"), (3, "relu"), (2, "tanh"))  # n_layers and activation of the trials build_net is given
 
 
 def _expected_distributions(n_layers: int) -> dict:
@@ -73,8 +118,54 @@ DESCRIBE = {"n_layers": "an integer from 1 to 3", "learning_rate": "a float from
             "activation": "a choice between 'relu' and 'tanh'"}
 
 
-def _space_problem(trial, n_layers: int) -> str | None:
-    asked = dict(trial.distributions)
+def _built_model_facts(model: Any) -> dict:
+    """What ``build_net`` built, as plain data: its Dense layers (units, activation) and its optimizer."""
+    import keras
+
+    if not is_keras_model(model):
+        return {"type": type_name(model)}
+    dense = [{"units": plain(layer.units), "activation": plain(keras.activations.serialize(layer.activation))}
+             for layer in model.layers if type(layer) is keras.layers.Dense]
+    facts: dict = {"type": type_name(model), "dense": dense, "optimizer": None}
+    optimizer = model.optimizer
+    if optimizer is not None:
+        inner = getattr(optimizer, "inner_optimizer", optimizer)  # a loss-scaling wrapper holds it
+        try:
+            rate = float(keras.ops.convert_to_numpy(inner.learning_rate))
+        except Exception:  # noqa: BLE001 - a schedule: no single rate
+            rate = None
+        facts["optimizer"] = {"type": type_name(inner), "adam": type(inner) is keras.optimizers.Adam, "rate": rate}
+    return facts
+
+
+def _build_net_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: ``build_net`` called as the exercise does, on trials of a fresh in-memory study (each
+    trial's n_layers and activation planned), and for each trial what it asked and what it built."""
+    if not callable(value):
+        return {"callable": False, "trials": []}
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=7))
+    trials = []
+    for n_layers, activation in PLANNED_TRIALS:
+        study.enqueue_trial({"n_layers": n_layers, "activation": activation}, skip_if_exists=False)
+        trial = study.ask()
+        try:
+            model = value(trial)
+        except Exception as exc:  # noqa: BLE001 - the student's error, reported as one line
+            trials.append({"error": _error(exc)})
+            break
+        trials.append({"distributions": _distributions(trial), "params": plain(dict(trial.params)),
+                       "model": _built_model_facts(model)})
+        study.tell(trial, 0.0)
+    return {"callable": True, "trials": trials}
+
+
+def _space_problem(asked_json: Mapping[str, str], n_layers: int) -> str | None:
+    from optuna.distributions import json_to_distribution
+
+    asked = {name: json_to_distribution(text) for name, text in asked_json.items()}
     expected = _expected_distributions(n_layers)
     for name in ("n_layers", "learning_rate", "activation"):
         if name not in asked:
@@ -95,54 +186,53 @@ def _space_problem(trial, n_layers: int) -> str | None:
     return None
 
 
-def _model_problem(model, params: Mapping[str, Any]) -> str | None:
-    import keras
-
-    if not isinstance(model, keras.Model):
-        return f"build_net(trial) should return a Keras model, found {type(model).__name__}"
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    if not dense or dense[-1].units != 10 or keras.activations.serialize(dense[-1].activation) != "softmax":
+def _model_problem(model: Mapping[str, Any], params: Mapping[str, Any]) -> str | None:
+    if "dense" not in model:
+        return f"build_net(trial) should return a Keras model, found {model['type']}"
+    dense = model["dense"]
+    if not dense or dense[-1]["units"] != 10 or dense[-1]["activation"] != "softmax":
         return "the last layer should be a Dense layer of 10 units with softmax"
     hidden = dense[:-1]
     if len(hidden) != params["n_layers"]:
         return (f"the trial asked for n_layers = {params['n_layers']} but the network has {len(hidden)} hidden Dense "
                 "layer(s): the suggested value must decide the number of layers")
     for i, layer in enumerate(hidden):
-        if layer.units != params[f"units_{i}"]:
-            return f"hidden layer {i} has {layer.units} units, not the suggested units_{i} = {params[f'units_{i}']}"
-        activation = keras.activations.serialize(layer.activation)
-        if activation != params["activation"]:
-            return f"hidden layer {i} uses activation {activation!r}, not the suggested {params['activation']!r}"
-    if getattr(model, "optimizer", None) is None:
+        if type(layer["units"]) is not int or layer["units"] != params[f"units_{i}"]:
+            return f"hidden layer {i} has {layer['units']} units, not the suggested units_{i} = {params[f'units_{i}']}"
+        if type(layer["activation"]) is not str or layer["activation"] != params["activation"]:
+            return f"hidden layer {i} uses activation {layer['activation']!r}, not the suggested {params['activation']!r}"
+    optimizer = model["optimizer"]
+    if optimizer is None:
         return "compile the model inside build_net"
-    optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)  # a loss-scaling wrapper holds it
-    if not isinstance(optimizer, keras.optimizers.Adam) or isinstance(optimizer, keras.optimizers.AdamW):
-        return (f"the network is compiled with the {type(optimizer).__name__} optimizer; the question asks for Adam, "
+    if optimizer["adam"] is not True:
+        return (f"the network is compiled with the {optimizer['type']} optimizer; the question asks for Adam, "
                 "with the suggested learning rate")
-    rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    if not math.isclose(rate, params["learning_rate"], rel_tol=1e-4):
-        return f"the optimizer's learning rate is {rate:.3g}, not the suggested learning_rate = {params['learning_rate']:.3g}"
+    rate = optimizer["rate"]
+    if not is_number(rate) or not math.isclose(rate, params["learning_rate"], rel_tol=1e-4):
+        shown = f"{rate:.3g}" if is_number(rate) else "not one number"
+        return f"the optimizer's learning rate is {shown}, not the suggested learning_rate = {params['learning_rate']:.3g}"
     return None
 
 
-def validate_build_net(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    if not callable(value):
+def _build_net(facts: Mapping[str, Any], given: Any) -> str | None:
+    """Outside the kernel, question 1: every trial asked for the conditional space, and every suggested value
+    shaped the network built."""
+    if not facts["callable"]:
         return "expected a function build_net(trial)"
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=7))
-    for n_layers, activation in ((1, "tanh"), (3, "relu"), (2, "tanh")):
-        study.enqueue_trial({"n_layers": n_layers, "activation": activation}, skip_if_exists=False)
-        trial = study.ask()
-        try:
-            model = value(trial)
-        except Exception as exc:  # noqa: BLE001 - the student's error, reported as one line
-            return f"build_net(trial) raised {type(exc).__name__}: {exc}"
-        problem = _space_problem(trial, int(trial.params.get("n_layers", n_layers))) or _model_problem(model, trial.params)
+    if len(facts["trials"]) == 0:
+        return "build_net(trial) could not be called"
+    for (planned, _), trial in zip(PLANNED_TRIALS, facts["trials"]):
+        if "error" in trial:
+            return f"build_net(trial) raised {trial['error']}"
+        params = trial["params"]
+        n_layers = params.get("n_layers", planned)
+        if type(n_layers) is not int:
+            return f"`n_layers` should be {DESCRIBE['n_layers']}; it was {n_layers!r}"
+        problem = _space_problem(trial["distributions"], n_layers) or _model_problem(trial["model"], params)
         if problem:
             return problem
-        study.tell(trial, 0.0)
+    if len(facts["trials"]) != len(PLANNED_TRIALS):
+        return "build_net(trial) was not called on every trial"
     return None
 
 
@@ -150,6 +240,14 @@ def validate_build_net(value: Any, namespace: Mapping[str, Any]) -> str | None:
 
 
 GOOD_SETTINGS = {"n_layers": 1, "units_0": 64, "learning_rate": 0.01, "activation": "relu"}
+
+
+def _epochs_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up cell's EPOCHS (for the grader: as the solution's run has it)."""
+    epochs = namespace.get("EPOCHS")
+    if type(epochs) is not int or epochs < 1:
+        raise ValueError("run the setup cell first (it defines EPOCHS)")
+    return {"EPOCHS": epochs}
 
 
 def _stand_in_curves(epochs: int) -> tuple[list[float], list[float]]:
@@ -206,19 +304,54 @@ def _stand_in_accuracies(validation: list[float], training: list[float]) -> Iter
             keras.Model.fit = own
 
 
+def _objective_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the objective run for one trial of good settings while Keras shows stand-in accuracies
+    (what it reported, returned and what Keras really measured), then once more under a pruner that asks to
+    stop at the first report (the trial's state). EPOCHS is the student's, as their objective reads it."""
+    if not callable(value):
+        return {"callable": False}
+    epochs = namespace.get("EPOCHS")
+    facts: dict = {"callable": True, "epochs": plain(epochs)}
+    if type(epochs) is not int or epochs < 1:
+        return facts
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=3),
+                                pruner=optuna.pruners.NopPruner())
+    study.enqueue_trial(GOOD_SETTINGS)
+    with _stand_in_accuracies(*_stand_in_curves(epochs)) as stand_in:
+        try:
+            study.optimize(value, n_trials=1)
+        except Exception as exc:  # noqa: BLE001
+            return {**facts, "error": _error(exc)}
+    trial = study.trials[0]
+    facts.update(reported=[plain(v) for _, v in sorted(trial.intermediate_values.items())], value=plain(trial.value),
+                 measured=[list(plain(m)) for m in stand_in.measured])
+    stopper = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=4),
+                                  pruner=optuna.pruners.ThresholdPruner(lower=1.01))  # prunes at the first report
+    stopper.enqueue_trial(GOOD_SETTINGS)
+    try:
+        stopper.optimize(value, n_trials=1)
+        facts["stopped"] = stopper.trials[0].state.name
+    except Exception as exc:  # noqa: BLE001
+        facts["stopper_error"] = _error(exc)
+    return facts
+
+
 def _curve_of(number: Any, epoch: int, measured: list, validation: list[float], training: list[float]) -> str | None:
     """'validation' or 'training' if ``number`` is that accuracy of ``epoch`` (stand-in or measured)."""
-    if number is None or epoch >= len(measured):
+    if not is_number(number) or epoch >= len(measured):
         return None
     number, i = float(number), min(epoch, len(validation) - 1)
     for name, stand_in, real in (("validation", validation[i], measured[epoch][0]),
                                  ("training", training[i], measured[epoch][1])):
-        if any(v is not None and math.isclose(number, float(v), rel_tol=1e-6, abs_tol=1e-9) for v in (stand_in, real)):
+        if any(is_number(v) and math.isclose(number, float(v), rel_tol=1e-6, abs_tol=1e-9) for v in (stand_in, real)):
             return name
     return None
 
 
-def _curve_problem(trial, reported: list[float], measured: list, validation: list[float],
+def _curve_problem(value: Any, reported: list[float], measured: list, validation: list[float],
                    training: list[float]) -> str | None:
     """What is wrong with what the objective reported and returned, read against the curves."""
     kinds = [_curve_of(v, k, measured, validation, training) for k, v in enumerate(reported)]
@@ -230,13 +363,13 @@ def _curve_problem(trial, reported: list[float], measured: list, validation: lis
         return ("the values reported to the trial are not each epoch's validation accuracy (a loss, or another "
                 "metric?): report the validation accuracy of every epoch")
     last = len(reported) - 1
-    returned = _curve_of(trial.value, last, measured, validation, training)
+    returned = _curve_of(value, last, measured, validation, training)
     if returned == "validation":
         return None
-    if any(_curve_of(trial.value, k, measured, validation, training) == "validation" for k in range(last)):
+    if any(_curve_of(value, k, measured, validation, training) == "validation" for k in range(last)):
         return ("the returned value is not the last epoch's validation accuracy but an earlier epoch's (the best "
                 "one?): the network a trial leaves is the one after its last epoch, so return that epoch's value")
-    if any(_curve_of(trial.value, k, measured, validation, training) == "training" for k in range(last + 1)):
+    if any(_curve_of(value, k, measured, validation, training) == "training" for k in range(last + 1)):
         return ("the returned value is not the last epoch's validation accuracy but a training accuracy: return the "
                 "validation accuracy after the last epoch")
     if None not in kinds:  # the reports are known, the returned value is none of the accuracies
@@ -245,55 +378,47 @@ def _curve_problem(trial, reported: list[float], measured: list, validation: lis
     return None  # numbers we cannot place (an accuracy computed another way): the checks below judge them
 
 
-def validate_objective(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    if not callable(value):
+def _objective(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel, question 2: the objective reports each epoch's validation accuracy (EPOCHS of the
+    set-up), returns the last one, trains a good network well, and stops when its pruner asks."""
+    if not facts["callable"]:
         return "expected a function objective(trial)"
-    import optuna
-
-    epochs = namespace.get("EPOCHS")
-    if not isinstance(epochs, int) or epochs < 1:
-        return "run the setup cell first (it defines EPOCHS)"
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=3),
-                                pruner=optuna.pruners.NopPruner())
-    study.enqueue_trial(GOOD_SETTINGS)
-    validation, training = _stand_in_curves(epochs)
-    with _stand_in_accuracies(validation, training) as stand_in:
-        try:
-            study.optimize(value, n_trials=1)
-        except Exception as exc:  # noqa: BLE001
-            return f"objective(trial) raised {type(exc).__name__}: {exc}"
-    trial, measured = study.trials[0], stand_in.measured
-    reported = [v for _, v in sorted(trial.intermediate_values.items())]
+    epochs = given["EPOCHS"]
+    if facts["epochs"] != epochs:
+        return (f"`EPOCHS` is {facts['epochs']!r} in your notebook, but the setup cell sets {epochs}: run the setup "
+                "cell again (a full trial trains EPOCHS epochs)")
+    if "error" in facts:
+        return f"objective(trial) raised {facts['error']}"
+    reported, value, measured = facts["reported"], facts["value"], facts["measured"]
+    if type(reported) is not list or not all(is_number(v) for v in reported) or type(measured) is not list:
+        return "what was reported to the trial could not be read"
     if not reported:
         return ("nothing was reported to the trial: a pruner can only judge a trial from its reported learning curve; "
                 "report each epoch's validation accuracy (the lesson's pruning callback does it)")
     if len(reported) != epochs:
         return f"{len(reported)} value(s) were reported, expected one per epoch (EPOCHS = {epochs})"
-    if trial.value is None:
+    if value is None:
         return "the objective returned nothing: return the validation accuracy after the last epoch"
-    problem = _curve_problem(trial, reported, measured, validation, training)
+    if not is_number(value):
+        return f"the objective returned {value!r}: return the validation accuracy after the last epoch, a number"
+    validation, training = _stand_in_curves(epochs)
+    problem = _curve_problem(value, reported, measured, validation, training)
     if problem:
         return problem
     if not all(0.0 <= v <= 1.0 for v in reported):
         return "the reported values are not accuracies (between 0 and 1): report the validation accuracy, not a loss"
     last = len(reported) - 1
-    placed = _curve_of(trial.value, last, measured, validation, training) == "validation"
-    if not placed and not math.isclose(trial.value, reported[-1], rel_tol=1e-6, abs_tol=1e-9):
+    placed = _curve_of(value, last, measured, validation, training) == "validation"
+    if not placed and not math.isclose(value, reported[-1], rel_tol=1e-6, abs_tol=1e-9):
         return ("the returned value is not the last epoch's validation accuracy that was reported: "
                 "return the validation accuracy after the last epoch")
-    reached = measured[last][0] if placed and measured[last][0] is not None else trial.value
+    reached = measured[last][0] if placed and is_number(measured[last][0]) else value
     if reached < 0.5:
         return (f"a one-layer network of 64 units with learning rate 0.01 reached only {reached:.2f} validation "
                 "accuracy: is it trained on the training data for EPOCHS epochs?")
-    stopper = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=4),
-                                  pruner=optuna.pruners.ThresholdPruner(lower=1.01))  # prunes at the first report
-    stopper.enqueue_trial(GOOD_SETTINGS)
-    try:
-        stopper.optimize(value, n_trials=1)
-    except Exception as exc:  # noqa: BLE001
-        return f"objective(trial) raised {type(exc).__name__} when its pruner asked to stop: {exc}"
-    if stopper.trials[0].state != optuna.trial.TrialState.PRUNED:
+    if "stopper_error" in facts:
+        return f"objective(trial) raised {facts['stopper_error']} when its pruner asked to stop"
+    if facts.get("stopped") != "PRUNED":
         return ("the pruner asked to stop the trial after its first epoch, but training went on: the reports must "
                 "also let the pruner stop the trial (the lesson's pruning callback does both)")
     return None
@@ -302,43 +427,55 @@ def validate_objective(value: Any, namespace: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- q3: what pruning saved (run and report)
 
 
-def validate_pruning(value: Any, namespace: Mapping[str, Any]) -> str | None:
+def _pruning_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up cell's EPOCHS, N_PRUNE_TRIALS and SEED (for the grader: as the solution's run has them)."""
+    values = {name: namespace.get(name) for name in ("EPOCHS", "N_PRUNE_TRIALS", "SEED")}
+    if any(type(v) is not int for v in values.values()):
+        raise ValueError("run the setup cell first (it defines EPOCHS, N_PRUNE_TRIALS and SEED)")
+    return values
+
+
+def _pruning_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the answer and the study ``pruned_study`` as plain data."""
+    return {"value": plain(value), "study": _study_facts(namespace.get("pruned_study"))}
+
+
+def _pruning(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel, question 3: the study was run as asked, and the answer counts its pruned trials and
+    the epochs they did not train."""
     import optuna
 
-    study, epochs = namespace.get("pruned_study"), namespace.get("EPOCHS")
-    if not _is_study(study):
+    study, value = facts["study"], facts["value"]
+    if study["is_study"] is not True:
         return f"pruned_study should be {STUDY_HINT}: run your search first"
-    if study.direction != optuna.study.StudyDirection.MAXIMIZE:
+    if study["direction"] != "MAXIMIZE":
         return ("pruned_study minimizes its objective, but the objective is a validation accuracy: the question asks "
                 "for a study that maximizes it (a minimizing sampler and pruner favour the worst networks)")
-    if not isinstance(study.pruner, optuna.pruners.MedianPruner):
-        return f"pruned_study uses a {type(study.pruner).__name__}; the question asks for a MedianPruner"
-    startup, warmup = getattr(study.pruner, "_n_startup_trials", None), getattr(study.pruner, "_n_warmup_steps", None)
+    if study["pruner"] != "MedianPruner":
+        return f"pruned_study uses a {study['pruner']}; the question asks for a MedianPruner"
+    startup, warmup = study["pruner_settings"]
     if (startup, warmup) != (2, 0):
         return (f"pruned_study's median pruner waits for {startup} startup trial(s) and {warmup} warm-up step(s); "
                 "the question asks for 2 startup trials and no warm-up steps")
-    if not isinstance(study.sampler, optuna.samplers.TPESampler):
-        return f"pruned_study uses a {type(study.sampler).__name__}; the question asks for a TPE sampler seeded with SEED"
-    needed = namespace.get("N_PRUNE_TRIALS", 1)
-    if len(study.trials) < needed:
-        return f"pruned_study holds {len(study.trials)} trials; run N_PRUNE_TRIALS = {needed}"
-    seed = namespace.get("SEED")
-    if not isinstance(seed, int):
-        return "run the setup cell first (it defines SEED)"
-    start = [t for t in study.trials if t.number < getattr(study.sampler, "_n_startup_trials", 10)]  # TPE's random start
-    if not _proposed_by(optuna.samplers.TPESampler(seed=seed), start):
+    if study["sampler"] != "TPESampler":
+        return f"pruned_study uses a {study['sampler']}; the question asks for a TPE sampler seeded with SEED"
+    trials, needed = study["trials"], given["N_PRUNE_TRIALS"]
+    if len(trials) < needed:
+        return f"pruned_study holds {len(trials)} trials; run N_PRUNE_TRIALS = {needed}"
+    n_start = study["sampler_startup"] if type(study["sampler_startup"]) is int else 10
+    start = [t for t in trials if t["number"] < max(n_start, 1)]  # TPE's random start
+    if not _proposed_by(optuna.samplers.TPESampler(seed=given["SEED"]), start):
         return ("pruned_study's first trials are not the ones a TPE sampler seeded with SEED proposes: seed the "
                 "sampler with SEED when you create the study (then a rerun starts from the same proposals)")
-    if not isinstance(value, Mapping) or set(value) != {"pruned", "epochs_saved"}:
+    if type(value) is not dict or set(value) != {"pruned", "epochs_saved"}:
         return "pruning should be a dict with the keys 'pruned' and 'epochs_saved'"
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+    if not all(type(v) is int for v in value.values()):
         return "both entries should be whole numbers (int)"
-    states = [t.state for t in study.trials]
-    if value["pruned"] != states.count(optuna.trial.TrialState.PRUNED):
+    pruned = [t for t in trials if t["state"] == "PRUNED"]
+    if value["pruned"] != len(pruned):
         return ("'pruned' does not match pruned_study: count the trials whose state is PRUNED "
                 "(not the failed ones, not all trials)")
-    pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
-    if value["epochs_saved"] != sum(epochs - len(t.intermediate_values) for t in pruned):
+    if value["epochs_saved"] != sum(given["EPOCHS"] - t["reports"] for t in pruned):
         return ("'epochs_saved' does not match pruned_study: count, for each pruned trial, the epochs it did not train; "
                 "a trial reports one value per epoch it trained (steps count from 0), and a full trial trains EPOCHS epochs")
     return None
@@ -347,34 +484,61 @@ def validate_pruning(value: Any, namespace: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- q4: resume the stored study
 
 
-def validate_resumed(value: Any, namespace: Mapping[str, Any]) -> str | None:
+def _resume_given(namespace: Mapping[str, Any]) -> dict:
+    """The stored study's storage, name and first trials' parameters, and SEED (for the grader: as the
+    solution's run has them)."""
+    name, storage, first = (namespace.get(k) for k in ("STUDY_NAME", "STORAGE", "first_params"))
+    if not (name and storage and first):
+        raise ValueError("run the cell that creates and stores the first study first")
+    if type(namespace.get("SEED")) is not int:
+        raise ValueError("run the setup cell first (it defines SEED)")
+    return {"STUDY_NAME": plain(name), "STORAGE": plain(storage), "first_params": plain(first), "SEED": namespace["SEED"]}
+
+
+def _resume_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: ``resumed`` as plain data, and how many trials the study stored under the namespace's
+    STORAGE and STUDY_NAME holds, read back from that storage."""
     import optuna
 
-    if not _is_study(value):
+    name, storage = namespace.get("STUDY_NAME"), namespace.get("STORAGE")
+    facts = {"study": _study_facts(value), "STORAGE": plain(storage), "STUDY_NAME": plain(name), "stored": None}
+    if type(name) is str and type(storage) is str:
+        try:
+            facts["stored"] = len(optuna.load_study(study_name=name, storage=storage).trials)
+        except Exception as exc:  # noqa: BLE001
+            facts["stored"] = _error(exc)
+    return facts
+
+
+def _resumed(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel, question 4: ``resumed`` is the stored study, opened from its storage and run two more
+    trials with a sampler seeded with SEED + 1."""
+    import optuna
+
+    study, name, storage, first = facts["study"], given["STUDY_NAME"], given["STORAGE"], given["first_params"]
+    if study["is_study"] is not True:
         return f"resumed should be {STUDY_HINT}"
-    name, storage, first = namespace.get("STUDY_NAME"), namespace.get("STORAGE"), namespace.get("first_params")
-    if not (name and storage and first):
-        return "run the cell that creates and stores the first study first"
-    if value.study_name != name:
-        return f"resumed is a study named {value.study_name!r}: resume the stored study {name!r}, do not start a new one"
-    try:
-        stored = optuna.load_study(study_name=name, storage=storage)
-    except Exception as exc:  # noqa: BLE001
-        return f"the stored study cannot be read back from {storage} ({type(exc).__name__}); rerun the cell that stores it"
-    if [t.params for t in value.trials[: len(first)]] != first:
+    if (facts["STUDY_NAME"], facts["STORAGE"]) != (name, storage):
+        return ("`STORAGE` or `STUDY_NAME` is not what the cell that stores the first study sets any more: run that "
+                "cell again and leave them as they are")
+    if study["name"] != name:
+        return f"resumed is a study named {study['name']!r}: resume the stored study {name!r}, do not start a new one"
+    stored = facts["stored"]
+    if type(stored) is not int:
+        return f"the stored study cannot be read back from {storage} ({stored}); rerun the cell that stores it"
+    trials = study["trials"]
+    if len(trials) < len(first) or not all(_same_params(t["params"], p) for t, p in zip(trials, first)):
         return ("resumed does not start with the trials that were stored before the 'restart': it is a new study; "
                 "load the stored one from its storage")
-    if len(value.trials) != len(stored.trials):
+    if len(trials) != stored:
         return ("resumed holds trials that are not in the storage: it is not the study kept in STORAGE "
                 "(open it from the storage)")
-    if len(value.trials) < len(first) + 2:
-        return f"resumed holds {len(value.trials)} trials; run 2 more after the {len(first)} stored ones"
-    seed = namespace.get("SEED")
-    if not isinstance(seed, int):
-        return "run the setup cell first (it defines SEED)"
-    after = value.trials[len(first): len(first) + 2]  # random-start proposals of the sampler given after the restart
+    if len(trials) < len(first) + 2:
+        return f"resumed holds {len(trials)} trials; run 2 more after the {len(first)} stored ones"
+    after = trials[len(first): len(first) + 2]  # random-start proposals of the sampler given after the restart
+    sampler_class = getattr(optuna.samplers, study["sampler"], None)
     try:
-        replay = type(value.sampler)(seed=seed + 1)
+        replay = sampler_class(seed=given["SEED"] + 1) if sampler_class is not None else None
     except TypeError:
         replay = None
     if replay is None or not _proposed_by(replay, after):
@@ -386,17 +550,53 @@ def validate_resumed(value: Any, namespace: Mapping[str, Any]) -> str | None:
 
 # --------------------------------------------------------------------------- q5: did TPE beat random? (run and decide)
 
+COMPARISON_COLUMNS = ("seed", "TPE", "random")
 
-def validate_tpe_decision(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    table = namespace.get("comparison")
-    if table is None or not {"seed", "TPE", "random"} <= set(getattr(table, "columns", [])):
+
+def _comparison_rows(namespace: Mapping[str, Any]) -> list[dict] | str | None:
+    """The rows of the table ``comparison``, None if there is none, or why it cannot be read."""
+    if "comparison" not in namespace:
+        return None
+    try:
+        return table_rows(namespace["comparison"], COMPARISON_COLUMNS, "comparison")
+    except (TypeError, KeyError) as problem:
+        return str(problem).strip("'\"")
+
+
+def _comparison_given(namespace: Mapping[str, Any]) -> dict:
+    """The comparison cell's table (for the grader: as the solution's run made it; the cell seeds its samplers)."""
+    return {"table": _comparison_rows(namespace)}
+
+
+def _decision_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the decision and the table ``comparison`` as the student's namespace holds it."""
+    return {"value": plain(value), "table": _comparison_rows(namespace)}
+
+
+def _same_table(found: Any, right: list[dict]) -> bool:
+    return type(found) is list and len(found) == len(right) and all(
+        type(row) is dict and all(is_number(row.get(c)) and math.isclose(row[c], other[c], rel_tol=0, abs_tol=1e-9)
+                                  for c in COMPARISON_COLUMNS)
+        for row, other in zip(found, right))
+
+
+def _tpe_decision(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel, question 5: the decision follows from the comparison cell's table by the question's
+    rule (TPE beat random only if its best accuracy is higher on every seed)."""
+    table, right = facts["table"], given["table"]
+    if table is None or right is None:
         return "run the comparison cell first (it makes the table `comparison`)"
-    if len(table) < 2:
+    if isinstance(right, str):
+        return right
+    if not _same_table(table, right):
+        return ("`comparison` is not the table the comparison cell makes any more: run that cell again and leave the "
+                "table as it is")
+    if len(right) < 2:
         return "the comparison needs at least two seeds"
-    if not isinstance(value, bool):
+    if type(facts["value"]) is not bool:
         return "tpe_beat_random should be True or False"
-    wins = bool((table["TPE"] > table["random"]).all())
-    if value != wins:
+    wins = all(row["TPE"] > row["random"] for row in right)
+    if facts["value"] != wins:
         return ("your decision does not follow from your own comparison table: by the rule in the question, TPE beat "
                 "random only if its best accuracy is higher on every seed, not on average or on most seeds")
     return None
@@ -404,26 +604,30 @@ def validate_tpe_decision(value: Any, namespace: Mapping[str, Any]) -> str | Non
 
 QUESTIONS = [
     ValueQuestion(
-        id="q1_build_net", points=3, variable="build_net", validate=validate_build_net,
+        id="q1_build_net", points=3, variable="build_net", facts=_build_net_facts, decide=_build_net,
         hint="think about which values must come from the trial and which must only be asked when they are used; "
              "every suggested value should change the network it returns.",
     ),
     ValueQuestion(
-        id="q2_objective", points=3, variable="objective", validate=validate_objective,
+        id="q2_objective", points=3, variable="objective", facts=_objective_facts,
+        given_facts=_epochs_given, decide=_objective,
         hint="think about what a pruner needs to see during training and how it can stop a trial; then about which "
              "number the study should maximize.",
     ),
     ValueQuestion(
-        id="q3_pruning", points=2, variable="pruning", validate=validate_pruning,
+        id="q3_pruning", points=2, variable="pruning", facts=_pruning_facts,
+        given_facts=_pruning_given, decide=_pruning,
         hint="think about what a trial's state and its reported values tell you about how long it trained.",
     ),
     ValueQuestion(
-        id="q4_resume", points=2, variable="resumed", validate=validate_resumed,
+        id="q4_resume", points=2, variable="resumed", facts=_resume_facts,
+        given_facts=_resume_given, decide=_resumed,
         hint="think about where the first study lives now that its Python object is gone, and how to open it "
              "again instead of creating a new one.",
     ),
     ValueQuestion(
-        id="q5_tpe_vs_random", points=2, variable="tpe_beat_random", validate=validate_tpe_decision,
+        id="q5_tpe_vs_random", points=2, variable="tpe_beat_random", facts=_decision_facts,
+        given_facts=_comparison_given, decide=_tpe_decision,
         hint="read your table seed by seed, and apply the rule stated in the question.",
     ),
     WrittenQuestion(
