@@ -335,3 +335,101 @@ def test_q5_a_rounded_copy_of_the_printed_score_is_named_as_such(tmp_path):
     namespace["hyperband_report"] = {**report, "best_val_accuracy": round(report["best_val_accuracy"], 4)}
     assert round(report["best_val_accuracy"], 4) != report["best_val_accuracy"]
     assert_rejected("q5_hyperband_report", namespace, "a rounded copy")
+
+
+# ----------------------------------------------------------------------------- decided outside the kernel
+
+
+def test_q5_the_grader_takes_max_epochs_from_the_set_up_not_from_the_students_namespace(tmp_path):
+    # the student rebinds MAX_EPOCHS (9 instead of the set-up's 3) and searches with it: their own check
+    # reads their namespace, the grader the set-up cell as the solution's run has it
+    namespace, tuner = q5_namespace(tmp_path, max_epochs=9)
+    namespace.update(MAX_EPOCHS=9, hyperband_report=solution_report(tuner))
+    assert judging.by_check(NB, "q5_hyperband_report", namespace).status == "passed"
+    status, message = judging.by_grader(NB, "q5_hyperband_report", namespace, setup={"MAX_EPOCHS": 3})
+    assert status != "passed" and "max_epochs=MAX_EPOCHS, 3 in the set-up cell" in message, message
+    assert judging.by_grader(NB, "q5_hyperband_report", namespace, setup={"MAX_EPOCHS": 9})[0] == "passed"
+
+
+class _Everything(float):
+    """A number that says it equals anything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class _AnyCount(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+def test_q5_numbers_that_say_they_equal_anything_fail(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    report = solution_report(tuner)
+    namespace["hyperband_report"] = {**report, "best_val_accuracy": _Everything(0.1)}
+    assert_rejected("q5_hyperband_report", namespace, "best_val_accuracy: expected a number")
+    namespace["hyperband_report"] = {**report, "trials": _AnyCount(1), "epochs": _AnyCount(1)}
+    assert_rejected("q5_hyperband_report", namespace, "trials: your tuner finished")
+
+
+def test_q5_a_look_alike_tuner_fails(tmp_path):
+    namespace, tuner = q5_namespace(tmp_path)
+    namespace["hyperband_report"] = solution_report(tuner)
+
+    class Hyperband:  # keras-tuner's name, not its class: its trials could say anything
+        oracle, hypermodel = tuner.oracle, tuner.hypermodel
+
+    namespace["tuner"] = Hyperband()
+    assert_rejected("q5_hyperband_report", namespace, "Hyperband (not keras-tuner's) search")
+
+
+def test_q3_a_look_alike_keras_in_the_namespace_fails():
+    # the set-up's `keras` rebound to a look-alike whose Sequential is the student's own class
+    namespace = build_model_namespace()
+
+    class FakeSequential(list):
+        def __init__(self, layers):
+            super().__init__(layers)
+            self.layers, self.output_shape = list(layers), (None, 10)
+
+        def compile(self, **kwargs):
+            self.optimizer = kwargs["optimizer"]
+
+    class FakeKeras:
+        Sequential, Input, layers, optimizers = FakeSequential, keras.Input, keras.layers, keras.optimizers
+
+    namespace["keras"] = FakeKeras
+    assert_rejected("q3_build_model", namespace, "it should return a Keras model")
+
+
+def test_q3_a_model_that_says_it_is_a_keras_model_fails():
+    namespace = build_model_namespace()
+    right = namespace["build_model"]
+
+    class Lying(keras.Sequential):  # a subclass may redefine anything the check reads
+        def __eq__(self, other):
+            return True
+
+        __hash__ = object.__hash__
+
+    class Pretender:
+        __class__ = keras.Sequential  # isinstance() believes it
+
+        def __init__(self, model):
+            self.layers, self.optimizer, self.loss = model.layers, model.optimizer, model.loss
+
+    namespace["build_model"] = lambda hp: Lying(right(hp).layers)
+    assert_rejected("q3_build_model", namespace, "it should return a Keras model")
+    namespace["build_model"] = lambda hp: Pretender(right(hp))
+    assert_rejected("q3_build_model", namespace, "it should return a Keras model")
+
+
+def test_q3_a_dense_layer_that_only_says_it_uses_units_fails():
+    source = solution_cell("q3_build_model").replace("keras.layers.Dense(units, activation", "keras.layers.Dense(64, activation")
+    source = source.replace("    return model", "    model.layers[0].units = units  # the attribute says so, the weights do not\n    return model")
+    assert "model.layers[0].units" in source
+    assert_rejected("q3_build_model", build_model_namespace(source), "units is declared but never used")

@@ -15,6 +15,7 @@ from dlcourse.checking import Status
 PASS = Status.PASSED  # the verdict of a right answer
 from tests import judging
 from tests.judging import by_check, by_grader, solution_namespace
+from dlcourse.questions.nb07_regularization import KERNEL_WEIGHTS
 
 
 NB = "07_regularization"
@@ -200,3 +201,66 @@ def test_the_solution_passes_check_and_grader():
                 "q5_penalized_weights", "q6_choose_regularizer"):
         assert by_check(NB, qid, namespace).status == PASS, qid
         assert by_grader(NB, qid, namespace)[0] == PASS, (qid, by_grader(NB, qid, namespace))
+
+
+# ----------------------------------------------------------------- decided outside the kernel
+
+class _Everything(float):
+    """A number that says it equals anything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class _AnyCount(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+class _AnyName(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+@pytest.mark.parametrize("value", [_Everything(25_000.0), _AnyCount(1)], ids=["float", "int"])
+def test_q5_a_number_that_says_it_equals_anything_fails(value):
+    assert value == KERNEL_WEIGHTS  # it lies
+    assert_rejected("q5_penalized_weights", {"n_penalized": value}, "expected a whole number of weights")
+
+
+def test_q6_a_name_that_says_it_equals_anything_fails():
+    assert_rejected("q6_choose_regularizer", {"runs": RUNS, "chosen": _AnyName("L1 (1e-3)")}, "a string")
+
+
+def test_q6_the_grader_judges_on_the_training_cells_runs_not_on_the_students():
+    # the student rewrites `runs` so that their choice looks best: their own check reads their runs,
+    # the grader the training cell's runs as the solution's run has them
+    forged = {name: {**history, "val_accuracy": [0.4, 0.99 if name == "none" else 0.5]} for name, history in RUNS.items()}
+    namespace = {"runs": forged, "chosen": "none"}
+    assert by_check(NB, "q6_choose_regularizer", namespace).status == PASS
+    status, message = by_grader(NB, "q6_choose_regularizer", namespace, setup={"runs": RUNS})
+    assert status != PASS and "not the runs of the training cell" in message, message
+    right = {"runs": forged, "chosen": "L2 (1e-2)"}  # the best on the cell's runs, whatever `runs` says now
+    assert by_grader(NB, "q6_choose_regularizer", right, setup={"runs": RUNS})[0] == PASS
+
+
+def test_q6_keras_histories_are_read_as_their_numbers():
+    import keras
+
+    histories = {}
+    for name, logs in RUNS.items():
+        histories[name] = keras.callbacks.History()
+        histories[name].history = logs
+    judging.assert_accepted(NB, "q6_choose_regularizer", {"runs": histories, "chosen": "L2 (1e-2)"})
+
+
+def test_q6_a_run_made_up_in_the_students_runs_is_judged_on_the_training_cells_runs():
+    made_up = {"mine": {"accuracy": [1.0], "val_accuracy": [1.0], "val_loss": [0.0], "val_cross_entropy": [0.0]}}
+    status, message = by_grader(NB, "q6_choose_regularizer", {"runs": made_up, "chosen": "mine"}, setup={"runs": RUNS})
+    assert status != PASS and "not the runs of the training cell" in message, message

@@ -231,3 +231,102 @@ def test_headings_state_the_points_of_the_question_modules():
             seen[qid] = stated
             stated = None
     assert seen == {qid: float(q.points) for qid, q in questions.items()}
+
+
+# --------------------------------------------------------------------------- decided outside the kernel
+
+
+class _AnyCount(int):
+    """A number that says it equals anything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+def _pretending(model_class, **settings):
+    """An object that isinstance() takes for ``model_class`` (its ``__class__`` says so), with ``settings``."""
+    class Pretender:
+        __class__ = model_class
+
+    pretender = Pretender()
+    pretender.__dict__.update(settings)
+    return pretender
+
+
+def test_q1_a_pipeline_that_only_says_it_is_a_keras_model_fails():
+    right = pipeline()
+    fake = _pretending(keras.Sequential, layers=right.layers)
+    assert isinstance(fake, keras.Model)  # what the check must not believe
+    rejected("q1_augment", {"augment": fake}, "expected a Keras Sequential model made of preprocessing layers")
+
+
+def test_q1_look_alike_layers_from_a_rebound_keras_fail():
+    # the set-up's `keras` rebound to a look-alike: a layer of Keras's name that is not Keras's layer
+    class RandomFlip(L.RandomFlip):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = object.__hash__
+
+    augment = keras.Sequential([RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1), L.RandomRotation(0.05),
+                                L.RandomZoom(0.1)])
+    rejected("q1_augment", {"augment": augment, "keras": None}, "RandomFlip (not a Keras layer)")
+
+
+def test_q2_a_callback_that_only_says_it_is_early_stopping_fails():
+    plateau = lesson_callbacks()[0]
+    fake = _pretending(CB.EarlyStopping, monitor="val_loss", mode="auto", patience=5, restore_best_weights=True,
+                       min_delta=0.0, baseline=None, start_from_epoch=0)
+    assert isinstance(fake, CB.EarlyStopping)  # what the check must not believe
+    rejected("q2_callbacks", {"callbacks": [plateau, fake]}, "exactly one ReduceLROnPlateau and one EarlyStopping")
+
+
+def test_q2_a_list_that_lies_about_its_length_fails():
+    class Two(list):
+        def __len__(self):
+            return 2
+
+    rejected("q2_callbacks", {"callbacks": Two(lesson_callbacks() + [CB.EarlyStopping()])}, "expected a list of two callbacks")
+
+
+def test_q3_the_grader_takes_the_limit_from_the_set_up_not_from_the_students_namespace():
+    # the student rebinds ES_MAX_EPOCHS to where their run happened to end: "both readings are right" in their
+    # own check, which reads their namespace; the grader reads the set-up as the solution's run has it
+    namespace = {**run_state(STOPPED_RUN, len(STOPPED_RUN)), "ES_MAX_EPOCHS": len(STOPPED_RUN),
+                 "restored_epoch": 4, "stopped_early": False}
+    assert judging.by_check(NB, "q3_restored_epoch", namespace).status == PASS
+    status, message = judging.by_grader(NB, "q3_restored_epoch", namespace, setup={"ES_MAX_EPOCHS": 40})
+    assert status != PASS and "the set-up cell's limit ES_MAX_EPOCHS is 40" in message, message
+
+
+def test_q3_a_number_that_says_it_equals_anything_fails():
+    rejected("q3_restored_epoch", {**run_state(STOPPED_RUN, 40), "restored_epoch": _AnyCount(1), "stopped_early": True},
+             "a whole epoch number")
+
+
+def test_q3_a_forged_run_state_fails():
+    state = run_state(STOPPED_RUN, 40)
+    history = state["es_history"]
+
+    class History:  # a look-alike of Keras's History: its numbers are whatever the student says
+        pass
+
+    forged = History()
+    forged.history, forged.params = {**history.history, "val_loss": [1.0] * 9}, history.params
+    rejected("q3_restored_epoch", {**state, "es_history": forged, "restored_epoch": 1, "stopped_early": True},
+             "run question 2's cell first")
+    stopper = _pretending(CB.EarlyStopping, monitor="val_loss", restore_best_weights=True, best_epoch=0,
+                          stopped_epoch=8, best_weights=[np.zeros(2)])
+    rejected("q3_restored_epoch", {**state, "callbacks": [state["callbacks"][0], stopper], "restored_epoch": 1,
+                                   "stopped_early": True}, "run question 2's cell first")
+
+
+def test_q3_an_early_stopping_state_edited_to_fit_a_wrong_answer_fails():
+    state = run_state(STOPPED_RUN, 40)
+    state["callbacks"][1].best_epoch = 5  # so that epoch 6 (the best val_accuracy) would look right
+    rejected("q3_restored_epoch", {**state, "restored_epoch": 6, "stopped_early": True}, "but its History's val_loss")
+    state = run_state(STOPPED_RUN, 40)
+    state["callbacks"][1].stopped_epoch = 3
+    rejected("q3_restored_epoch", {**state, "restored_epoch": 4, "stopped_early": True}, "stopped at another epoch")

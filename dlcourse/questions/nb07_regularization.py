@@ -1,4 +1,9 @@
-"""Questions of ``07_regularization``."""
+"""Questions of ``07_regularization``.
+
+The two value questions are judged in two steps: in the kernel, ``facts`` reads the student's
+answer (and their runs) as plain data; outside it, ``decide`` judges. Question 6's four runs
+come from a cell the student does not write: for the grader, from the solution's run of it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
+from dlcourse.assessment.compare import is_number
+from dlcourse.assessment.facts import plain
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 # The network of question 4: 64 inputs, two hidden Dense(128), 10 outputs.
 LAYER_SIZES = (64, 128, 128, 10)
@@ -101,11 +108,20 @@ def _strengths(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 
 
 # ----------------------------------------------------------------- question 5: what the penalty counts
+# facts: the student's number as plain data (and its type's name); decide: outside, against the
+# network's own sizes. Nothing of the set-up is needed.
 
 
-def _penalized(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
-        return f"expected a whole number of weights, found a {type(value).__name__}"
+def _count_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the student's count as plain data (anything not a plain number travels as an Opaque)."""
+    return {"value": plain(value), "type": type(value).__name__}
+
+
+def _penalized(facts: Mapping[str, Any], given: Any) -> str | None:
+    """Outside the kernel: the number of kernel weights of the network of question 4."""
+    value = facts["value"]
+    if type(value) not in (int, float):
+        return f"expected a whole number of weights, found a {facts['type']}"
     if float(value) != int(value):
         return f"expected a whole number of weights, found {value}"
     value = int(value)
@@ -123,38 +139,82 @@ def _penalized(value: Any, namespace: Mapping[str, Any]) -> str | None:
 
 
 # ----------------------------------------------------------------- question 6: choose from your runs
+# The four runs come from a cell the student does not write: for the grader, they are taken from
+# the solution's run of that cell (given), and the student's choice is judged on them; the
+# student's own `runs` are reported too, to say so when they differ.
+
+NO_RUNS = "no `runs` to decide from: run the cell that trains the four models first"
+RUNS_CHANGED = ("your `runs` are not the runs of the training cell any more, and on that cell's runs {value!r} is not "
+                "the best choice: run the training cell again and choose from its table")
+RUN_KEYS = ("accuracy", "val_accuracy", "val_loss", "val_cross_entropy")
 
 
-def _final(history: Mapping[str, Any], key: str) -> float:
-    values = history[key]
-    if len(values) == 0:
-        raise ValueError(f"a run has an empty {key!r}")
-    return float(values[-1])
+def _run_finals(runs: Any) -> dict[str, dict[str, Any]]:
+    """In the kernel: each run's last-epoch numbers, ``{name: {metric: number}}`` (a metric it did not
+    record is left out; an empty one is None)."""
+    from dlcourse.model_summary import history_facts
+
+    if type(runs) is not dict or not runs:
+        raise ValueError(NO_RUNS)
+    finals: dict[str, dict[str, Any]] = {}
+    for name, history in dict.items(runs):
+        found = history_facts(history)
+        if found is None:
+            raise ValueError(f"run {plain(name)!r} is not a training history: keep the cell that trains the runs as it is")
+        logs = {key: (values.ravel().tolist() if type(values) is np.ndarray else values)
+                for key, values in found["logs"].items()}
+        finals[plain(name)] = {key: (logs[key][-1] if type(logs[key]) is list and logs[key] else None)
+                               for key in RUN_KEYS if key in logs}
+    return finals
 
 
-def _choice(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    runs = namespace.get("runs")
-    if not isinstance(runs, Mapping) or not runs:
-        return "no `runs` to decide from: run the cell that trains the four models first"
-    if not isinstance(value, str):
-        return f"expected the name of one of your runs (a string), found a {type(value).__name__}"
+def _choice_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the student's choice, and the last-epoch numbers of their `runs` (None if unreadable)."""
+    try:
+        runs = _run_finals(namespace.get("runs"))
+    except ValueError:
+        runs = None
+    return {"chosen": plain(value), "type": type(value).__name__, "runs": runs}
+
+
+def _choice_given(namespace: Mapping[str, Any]) -> dict:
+    """The training cell's four runs, as their last-epoch numbers (for the grader: the solution's run of the cell)."""
+    return {"runs": _run_finals(namespace.get("runs"))}
+
+
+def _final(run: Mapping[str, Any], key: str, name: str) -> float:
+    value = run.get(key)
+    if not is_number(value) or type(value) is bool:
+        raise ValueError(f"run {name!r} has no last {key!r}")
+    return float(value)
+
+
+def _choice(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: the choice must be the best run by a measure without the penalty, on the runs
+    of the training cell (as the solution's run has them, for the grader)."""
+    runs, value = given["runs"], facts["chosen"]
+    if type(value) is not str:
+        return f"expected the name of one of your runs (a string), found a {facts['type']}"
+    changed = facts["runs"] is not None and facts["runs"] != runs
     if value not in runs:
-        return f"{value!r} is not one of your runs; they are {', '.join(map(repr, runs))}"
-    histories = {name: getattr(h, "history", h) for name, h in runs.items()}
-    for name, history in histories.items():
-        if not {"accuracy", "val_accuracy", "val_loss"} <= set(history):
+        return RUNS_CHANGED.format(value=value) if changed else \
+            f"{value!r} is not one of your runs; they are {', '.join(map(repr, runs))}"
+    for name, run in runs.items():
+        if not {"accuracy", "val_accuracy", "val_loss"} <= set(run):
             return f"run {name!r} has no validation history: keep the cell that trains the runs as it is"
     # Two measures without the penalty are right: the highest validation accuracy, or (when it
     # was recorded) the lowest validation cross-entropy. Ties count as right.
-    val_accuracy = {name: _final(h, "val_accuracy") for name, h in histories.items()}
+    val_accuracy = {name: _final(run, "val_accuracy", name) for name, run in runs.items()}
     if val_accuracy[value] >= max(val_accuracy.values()) - 1e-12:
         return None
-    if all("val_cross_entropy" in h for h in histories.values()):
-        val_ce = {name: _final(h, "val_cross_entropy") for name, h in histories.items()}
+    if all("val_cross_entropy" in run for run in runs.values()):
+        val_ce = {name: _final(run, "val_cross_entropy", name) for name, run in runs.items()}
         if val_ce[value] <= min(val_ce.values()) + 1e-12:
             return None
-    lowest_loss = min(histories, key=lambda name: _final(histories[name], "val_loss"))
-    best_train = max(histories, key=lambda name: _final(histories[name], "accuracy"))
+    if changed:
+        return RUNS_CHANGED.format(value=value)
+    lowest_loss = min(runs, key=lambda name: _final(runs[name], "val_loss", name))
+    best_train = max(runs, key=lambda name: _final(runs[name], "accuracy", name))
     if value == lowest_loss:
         return (f"{value!r} has the lowest val_loss, but Keras adds each model's weight penalty to val_loss, so "
                 "that number favours the models with no penalty; decide on a measure without the penalty")
@@ -200,12 +260,14 @@ QUESTIONS = [
              "and penalty kind, and where the dropout layers go.",
     ),
     ValueQuestion(
-        id="q5_penalized_weights", points=1, variable="n_penalized", validate=_penalized,
+        id="q5_penalized_weights", points=1, variable="n_penalized",
+        facts=_count_facts, decide=_penalized,
         hint="a kernel penalty acts on the weight matrices that connect one layer to the next; think about which "
              "parameters of a Dense layer are not in that matrix.",
     ),
     ValueQuestion(
-        id="q6_choose_regularizer", points=2, variable="chosen", validate=_choice,
+        id="q6_choose_regularizer", points=2, variable="chosen",
+        facts=_choice_facts, given_facts=_choice_given, decide=_choice,
         hint="think about what each number in the table measures: which of them contain the penalty, and which "
              "one tells you how the trained model does on data it did not learn from.",
     ),
