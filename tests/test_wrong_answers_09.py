@@ -267,18 +267,46 @@ PARAMS = [{"batch_size": 32, "epochs": 10}, {"batch_size": 32, "epochs": 20}, {"
           {"batch_size": 64, "epochs": 20}]
 
 
-def grid(means, stds):
-    return SimpleNamespace(cv_results_={"params": PARAMS, "mean_test_score": np.array(means), "std_test_score": np.array(stds),
-                                        "mean_fit_time": np.array([40.0, 80.0, 20.0, 10.0])})
+def grid(folds):
+    """A grid search's results from each combination's scores on three folds (rows: combinations)."""
+    scores = np.asarray(folds, dtype=float)
+    results = {"params": PARAMS, "mean_test_score": scores.mean(axis=1), "std_test_score": scores.std(axis=1),
+               "mean_fit_time": np.array([40.0, 80.0, 20.0, 10.0])}
+    results.update({f"split{i}_test_score": scores[:, i] for i in range(scores.shape[1])})
+    return SimpleNamespace(cv_results_=results)
 
 
-CLOSE = grid([0.40, 0.45, 0.30, 0.44], [0.01, 0.02, 0.03, 0.005])  # winner 0.01 ahead, spread 0.02: no clear winner
-CLEAR = grid([0.30, 0.50, 0.35, 0.33], [0.01, 0.02, 0.03, 0.005])  # winner 0.15 ahead of 0.35, spread 0.02
+# winner (PARAMS[1]) ahead of the runner-up (PARAMS[3]) by 0.01 on average, but not on every fold: no clear winner
+CLOSE = grid([[0.40, 0.41, 0.39], [0.44, 0.47, 0.44], [0.30, 0.31, 0.29], [0.45, 0.44, 0.42]])
+# winner 0.15 ahead of the runner-up on every fold: a clear winner by any rule
+CLEAR = grid([[0.30, 0.31, 0.29], [0.49, 0.50, 0.51], [0.34, 0.35, 0.36], [0.33, 0.32, 0.34]])
+# the wrong rule's traps. A small lead, the same on every fold: clear by the paired comparison, though far below the
+# winner's spread across folds (which folds' difficulty makes large)
+STEADY = grid([[0.30, 0.40, 0.50], [0.400, 0.500, 0.600], [0.20, 0.30, 0.40], [0.381, 0.480, 0.579]])
+# a large lead, above the winner's spread, that changes sign across the folds: not clear by the paired comparison
+ERRATIC = grid([[0.30, 0.31, 0.29], [0.60, 0.40, 0.56], [0.30, 0.45, 0.45], [0.20, 0.21, 0.19]])
+
+
+def _fold_std_rule(search) -> bool:
+    """The rule the course no longer teaches: the mean lead against the winner's fold standard deviation."""
+    r = search.cv_results_
+    order = np.argsort(-r["mean_test_score"], kind="stable")
+    return bool(r["mean_test_score"][order[0]] - r["mean_test_score"][order[1]] > r["std_test_score"][order[0]])
 
 
 def test_q4_right_verdicts_pass():
     accepted("q4_grid_verdict", {"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": False})
     accepted("q4_grid_verdict", {"grid": CLEAR, "best_combination": PARAMS[1], "clear_winner": True})
+    accepted("q4_grid_verdict", {"grid": STEADY, "best_combination": PARAMS[1], "clear_winner": True})
+    accepted("q4_grid_verdict", {"grid": ERRATIC, "best_combination": PARAMS[1], "clear_winner": False})
+
+
+@pytest.mark.parametrize("search", [STEADY, ERRATIC], ids=["steady small lead", "erratic large lead"])
+def test_q4_the_fold_standard_deviation_rule_fails(search):
+    """The spread of one combination's fold scores is not the yardstick (issue 26): where it and the paired
+    per-fold comparison disagree, the spread's verdict is rejected, naming the paired comparison."""
+    rejected("q4_grid_verdict", {"grid": search, "best_combination": PARAMS[1], "clear_winner": _fold_std_rule(search)},
+             "fold by fold")
 
 
 def test_q4_the_solution_reads_a_real_grid_search():
@@ -291,8 +319,12 @@ def test_q4_the_solution_reads_a_real_grid_search():
                           refit=False).fit(x, y)
     results = search.cv_results_
     order = np.argsort(-results["mean_test_score"], kind="stable")
-    margin = results["mean_test_score"][order[0]] - results["mean_test_score"][order[1]]
-    verdict = {"best_combination": results["params"][order[0]], "clear_winner": bool(margin > results["std_test_score"][order[0]])}
+    from scipy import stats
+
+    differences = np.array([results[f"split{i}_test_score"][order[0]] - results[f"split{i}_test_score"][order[1]]
+                            for i in range(3)])
+    t = differences.mean() / (differences.std(ddof=1) * np.sqrt(1 / 3 + 1 / 2))
+    verdict = {"best_combination": results["params"][order[0]], "clear_winner": bool(t > stats.t.ppf(0.975, df=2))}
     accepted("q4_grid_verdict", {"grid": search, **verdict})
     rejected("q4_grid_verdict", {"grid": search, **verdict, "best_combination": results["params"][order[-1]]},
              "not the combination the grid ranked first")

@@ -273,9 +273,9 @@ QUESTIONS = [
     ),
     WrittenQuestion(
         id="q7_why_not_val_loss", points=1,
-        rubric="Names the run with the lowest final val_loss in the student's own table and says it is not the "
-               "choice; explains that Keras adds the weight penalty (lambda times the sum of squared or absolute "
-               "weights) to val_loss as to loss, so penalized runs look worse on val_loss whatever their "
+        rubric="Names the run with the lowest final val_loss in the student's own table and says whether it is "
+               "also the run chosen by validation accuracy (in the model run it is: \"none\"); explains that Keras "
+               "adds the weight penalty (λΣw² for L2, λΣ|w| for L1, over the kernels) to val_loss as to loss, so penalized runs look worse on val_loss whatever their "
                "predictions; says to compare on validation accuracy or on the cross-entropy without the penalty. "
                "Half credit for the mechanism without the student's numbers.",
     ),
@@ -285,8 +285,9 @@ QUESTIONS = [
                "gradient method such as Adam, L1 leaves most unhelpful weights tiny but not exactly zero, so the "
                "features in use are found by a threshold on |w| (or pruning), or by a solver with a proximal / "
                "coordinate-descent step (Lasso, liblinear) that gives exact zeros. Expected histogram: a tall, "
-               "narrow peak at (near) zero with a few large weights away from it; L2 would shrink all weights "
-               "and leave them spread around zero. One point for the choice with the reason, one for the "
+               "narrow peak at (near) zero with a few large weights away from it; L2 (λΣw²) would shrink all "
+               "weights (in proportion to their size only under plain gradient descent, not under Adam) and leave "
+               "them spread around zero. One point for the choice with the reason, one for the "
                "exact-zero caveat and the histogram.",
     ),
 ]

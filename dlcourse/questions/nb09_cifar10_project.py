@@ -24,6 +24,7 @@ from dlcourse.assessment.encoding import Opaque
 from dlcourse.assessment.facts import array, fingerprint, is_keras_model, plain, type_name
 from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 from dlcourse.budget import is_smoke
+from dlcourse.questions.nb03_hyperparameters_and_validation import paired_decision
 from dlcourse.model_summary import describe_model
 
 BATCH_SIZE = 64  # question 3's batch size
@@ -265,7 +266,8 @@ def _same_combination(chosen: Mapping, params: Any) -> bool:
 
 def _grid_verdict(facts: Mapping[str, Any], given: Any) -> str | None:
     """Outside the kernel, question 4: ``best_combination`` is what the grid ranked first, and ``clear_winner``
-    says whether it beat the runner-up by more than its own fold-to-fold standard deviation."""
+    says whether it beat the runner-up by the course's rule for noise (lesson 03): a corrected paired t-test on
+    the two combinations' scores on the same folds, two-sided at 5 %."""
     results, value, chosen = facts["results"], facts["value"], facts["choice"]
     if results is None or any(key not in results for key in CV_KEYS):
         return "run question 2's cell first: its grid search is what you read here"
@@ -288,10 +290,20 @@ def _grid_verdict(facts: Mapping[str, Any], given: Any) -> str | None:
     if type(value) is not bool:
         return f"`clear_winner` should be True or False, found {value!r}"
     best = top[0]
-    runner_up = max(means[i] for i in range(len(params)) if i != best)
-    margin, spread = means[best] - runner_up, stds[best]
-    if abs(margin - spread) < 1.5e-3:  # too close to call at the 3 decimals the table prints
+    runner = max((i for i in range(len(params)) if i != best), key=lambda i: (means[i], -i))
+    folds = sorted(k for k in results if k.startswith("split") and k.endswith("_test_score"))
+    scores = np.asarray([np.asarray(results[k], dtype=float) for k in folds])  # folds x combinations
+    if len(folds) < 2 or scores.shape != (len(folds), len(params)):
+        return "the grid's results hold no per-fold scores: run question 2's cell again"
+    verdict, mean, _, t, critical = paired_decision(scores[:, runner], scores[:, best])
+    if abs(abs(t) - critical) < 0.05:  # too close to call at the precision a student reads the table with
         return None
+    if value != (verdict == "B"):
+        differences = ", ".join(f"{d:+.3f}" for d in scores[:, best] - scores[:, runner])
+        return (f"`clear_winner` is {value}, but fold by fold the winner's accuracy minus the runner-up's is "
+                f"{differences}: a corrected paired t of {t:.2f} against the critical value {critical:.2f} for "
+                f"{len(folds)} folds (lesson 03's rule; the spread of one combination's scores is not the yardstick)")
+    return None
     if value != bool(margin > spread):
         return (f"`clear_winner` is {value}, but the winner's mean accuracy is {margin:.3f} above the runner-up's "
                 f"while its scores vary by {spread:.3f} (standard deviation) from fold to fold: compare those two numbers")
@@ -470,8 +482,8 @@ QUESTIONS = [
     ValueQuestion(id="q4_grid_verdict", points=2, variable="clear_winner", facts=_verdict_facts,
                   decide=_grid_verdict,
                   hint="read the grid's table: the winner is the combination ranked first by mean cross-validated "
-                       "accuracy. Subtract the second-best mean from the winner's and set that margin against the "
-                       "winner's standard deviation across folds."),
+                       "accuracy. Then compare the winner with the runner-up fold by fold (the same folds), as lesson 03 "
+                       "compared two settings, not by the spread of one of them."),
     ValueQuestion(id="q5_augmented_model", points=2, variable="augmented_model", facts=_augmented_facts,
                   decide=_augmented_model,
                   hint="think about where augmentation must act: on the input images, before any convolution; which "
@@ -496,11 +508,12 @@ QUESTIONS = [
                "pulls away from its validation accuracy (the gap printed by question 5; with the full budget after "
                "10 epochs), i.e. overfitting a few thousand images. (2) Why the grid cannot fix it: batch size and "
                "epochs change how the same network is trained, not what it can memorise or the data it sees; fewer "
-               "epochs only stop earlier, and the grid's differences are within the fold-to-fold spread when "
-               "question 4 said there is no clear winner. (3) Why lesson 09's improved model works, at least two "
+               "epochs only stop earlier (early stopping by hand), and when question 4's paired per-fold "
+               "comparison found no clear winner the grid cannot tell its top combinations apart. (3) Why lesson 09's improved model works, at least two "
                "changes with their effect: augmentation (new versions of every image each epoch, so it cannot "
                "memorise pixels; the train/validation gap of question 5's augmented run), batch normalization "
-               "(faster, stabler training of a deeper network), L2 and dropout (penalise/perturb large weights), "
+               "(faster, stabler training of a deeper network), AdamW's decoupled weight decay (not an L2 penalty, "
+               "which under Adam is not weight decay) and dropout (keep weights small / perturb the network), "
                "global average pooling (far fewer weights than a large dense layer), the cosine schedule (large "
                "steps early, small late), and the refit on all training images. Numbers stated must be the ones "
                "the student's run printed.",
