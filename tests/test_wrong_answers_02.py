@@ -341,3 +341,90 @@ def test_headings_give_each_question_its_points():
 
 def test_written_questions_carry_a_rubric():
     assert all(q.rubric for q in questions_for(NB).values() if isinstance(q, WrittenQuestion))
+
+
+# --------------------------------------------------------------------------- the judge decides on the set-up's own facts
+
+
+class _EqualsAnything(float):
+    """A number that says it equals everything (and is close to anything NumPy compares it with)."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+    def __float__(self):
+        return 0.0
+
+
+class _NameThatEqualsAnything(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+class _ListThatLooksEmpty(list):
+    def __iter__(self):
+        return iter([])
+
+    def __len__(self):
+        return 0
+
+
+def test_q4_the_grader_decides_on_the_exercise_split_not_a_rebound_one(exercise_namespace):
+    """The student re-splits the data under the set-up's names: the baseline of that split is not the answer."""
+    from sklearn.model_selection import train_test_split
+
+    ns = dict(exercise_namespace)
+    ns["y_train"], ns["y_test"] = train_test_split(ns["y"], test_size=0.2, random_state=0)
+    ns["baseline_test_r2"] = ns["r2"](ns["y_test"], np.full(len(ns["y_test"]), ns["y_train"].mean()))
+    status, message = by_grader(NB, "q4_baseline_r2", ns, setup=exercise_namespace)
+    assert status != PASS and "is not the R² that the training-mean prediction gets" in message, message
+    assert by_check(NB, "q4_baseline_r2", ns).status != PASS
+
+
+@pytest.mark.parametrize("liar", [_EqualsAnything(0.5), np.array(_EqualsAnything(0.5), dtype=object)])
+def test_q4_a_number_that_lies_about_its_value_is_rejected(exercise_namespace, liar):
+    ns = dict(exercise_namespace, baseline_test_r2=liar)
+    checked, (status, message) = _verdicts("q4_baseline_r2", ns)
+    assert checked.status != PASS and status != PASS
+    assert "expected a number" in checked.message and "expected a number" in message, (checked.message, message)
+
+
+def test_q6_the_grader_decides_on_the_set_up_split_not_a_rebound_one(exercise_namespace):
+    """The student rebinds the validation names to the test split and builds a consistent table from them: the
+    grader, whose split comes from the solution's run, rejects it; so does ``check``."""
+    ns = dict(exercise_namespace, y_val=exercise_namespace["y_test"], val_predictions=exercise_namespace["test_predictions"])
+    exec(_solution_cell("# EXERCISE q6_choose_a_model"), ns)
+    status, message = by_grader(NB, "q6_choose_a_model", ns, setup=exercise_namespace)
+    assert status != PASS and "is not the validation split of the set-up cell" in message, message
+    checked = by_check(NB, "q6_choose_a_model", ns)
+    assert checked.status != PASS and "is not the validation split of the set-up cell" in checked.message
+
+
+def test_q6_the_grader_computes_the_metrics_from_the_set_up_not_from_the_students_arrays(exercise_namespace):
+    """The judge recomputes every metric from the set-up's split: table values nudged by 1 % fail."""
+    ns = dict(exercise_namespace, val_table=exercise_namespace["val_table"] * 1.01)
+    status, message = by_grader(NB, "q6_choose_a_model", ns, setup=exercise_namespace)
+    assert status != PASS and "on the validation set" in message, message
+
+
+def test_q6_objects_that_lie_are_rejected(exercise_namespace):
+    import pandas as pd
+
+    ns = exercise_namespace
+    worst = ns["val_table"]["RMSE"].idxmax()
+    cases = {
+        "another candidate has a lower validation RMSE": dict(ns, chosen_model=_NameThatEqualsAnything(worst)),
+        "names a model": dict(ns, no_better_than_baseline=_ListThatLooksEmpty([ns["chosen_model"]])),
+        "of 'training mean' in your table is not its": dict(ns, val_table=pd.DataFrame(
+            {c: pd.Series([_EqualsAnything(0.0)] * len(ns["val_table"]), index=ns["val_table"].index, dtype=object)
+             for c in ns["val_table"].columns})),
+        "should be a pandas DataFrame": dict(ns, val_table=type("Table", (pd.DataFrame,), {})(ns["val_table"])),
+    }
+    for phrase, namespace in cases.items():
+        checked, (status, message) = _verdicts("q6_choose_a_model", namespace)
+        assert checked.status != PASS and status != PASS, phrase
+        assert phrase in checked.message and phrase in message, (phrase, checked.message, message)

@@ -302,3 +302,66 @@ def test_lesson_compares_settings_fold_by_fold_and_keeps_the_final_model_off_the
     assert "fold_scores.mean().sort_values" in code  # cross-validation chooses the width
     final = next(line for line in code.splitlines() if line.startswith("final_model, _ = train("))
     assert "x=X_dev" in final and "validation=None" in final  # trained on the validation data: no validation curve
+
+
+# --------------------------------------------------------------------------- the judge decides on the set-up's own facts
+
+
+class _EqualsAnything(float):
+    """A number that says it equals everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class _TextEqualsAnything(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+def test_q4_the_grader_decides_on_the_set_up_constants_and_data(solved):
+    """The student raises ``EPOCHS`` and trains accordingly, or swaps ``X_dev``: the grader, whose constants and
+    data come from the solution's run, rejects both (``check``, on the student's own names, cannot tell the first)."""
+    more = run(dict(solved, EPOCHS=2), f"cv_results = cross_validate({KERAS_A}, X_dev, y_dev, cv=N_FOLDS, {SCORING})")
+    status, message = by_grader(NOTEBOOK, "q4_cross_validation", more, setup=solved)
+    assert status != PASS and "each fold trained 2 epochs, expected EPOCHS = 1" in message, message
+    swapped = dict(solved, X_dev=solved["X_dev"][::-1].copy())
+    status, message = by_grader(NOTEBOOK, "q4_cross_validation", swapped, setup=solved)
+    assert status != PASS and "is not the development data of the set-up cell" in message, message
+
+
+def test_q6_the_grader_decides_on_the_set_up_constants_and_data(solved):
+    swapped = dict(solved, X_dev=solved["X_dev"][::-1].copy())
+    status, message = by_grader(NOTEBOOK, "q6_paired_comparison", swapped, setup=solved)
+    assert status != PASS and "is not the development data of the set-up cell" in message, message
+    # the set-up's constants rebound after the runs: check reads them, the grader reads the solution's run
+    rebound = dict(solved, EPOCHS=3)
+    assert by_check(NOTEBOOK, "q6_paired_comparison", rebound).status != PASS
+    assert by_grader(NOTEBOOK, "q6_paired_comparison", rebound, setup=solved)[0] == PASS
+
+
+def test_q4_objects_that_lie_are_rejected(solved):
+    results = dict(solved["cv_results"])
+    results["test_accuracy"] = np.array([_EqualsAnything(0.0)] * len(results["test_accuracy"]), dtype=object)
+    assert_rejected("q4_cross_validation", dict(solved, cv_results=results), "is not what its model scores")
+    subclass = type("Wrapper", (type(solved["cv_results"]["estimator"][0]),), {})
+    results = dict(solved["cv_results"], estimator=[subclass()] * len(solved["cv_results"]["estimator"]))
+    assert_rejected("q4_cross_validation", dict(solved, cv_results=results), "fitted by a Wrapper")
+    posing = type(solved["cv_results"]["estimator"][0])()  # the course's wrapper around an object posing as a network
+    posing.model_, posing.history_ = type("Network", (), {"layers": []})(), {"loss": [0.1] * solved["EPOCHS"]}
+    results = dict(solved["cv_results"], estimator=[posing] * len(solved["cv_results"]["estimator"]))
+    assert_rejected("q4_cross_validation", dict(solved, cv_results=results), "is not a Keras network")
+
+
+def test_q6_objects_that_lie_are_rejected(solved):
+    namespace = with_scores(solved, CONSISTENT, "B")
+    assert by_grader(NOTEBOOK, "q6_paired_comparison", namespace)[0] == PASS
+    assert_rejected("q6_paired_comparison", dict(namespace, verdict=_TextEqualsAnything("A")),
+                    "the differences favour the other setting")
+    results_b = dict(namespace["cv_results_b"])
+    results_b["test_accuracy"] = np.array([_EqualsAnything(0.9)] * len(results_b["test_accuracy"]), dtype=object)
+    assert_rejected("q6_paired_comparison", dict(namespace, cv_results_b=results_b), "one number per fold")

@@ -325,3 +325,83 @@ def test_headings_state_the_points_of_the_question_modules_and_written_answers_h
                 if c.cell_type == "markdown" and c.source.startswith("## Question")]
     assert [(int(m[1]), float(m[2])) for m in headings] == [(i, float(q.points)) for i, q in enumerate(questions, 1)]
     assert all(q.rubric for q in questions if not hasattr(q, "hint"))
+
+
+# --------------------------------------------------------------------------- the judge decides on the set-up's own facts
+
+
+class _EqualsAnything(float):
+    """A number that says it equals everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class _IntEqualsAnything(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+class _DictThatLies(dict):
+    """Holds a wrong grid, and shows the right one to whoever asks it for its items or keys."""
+
+    def items(self):
+        return RIGHT_GRID.items()
+
+    def keys(self):
+        return RIGHT_GRID.keys()
+
+    def __iter__(self):
+        return iter(RIGHT_GRID)
+
+    def __getitem__(self, key):
+        return RIGHT_GRID[key]
+
+
+def test_q1_the_grader_reads_the_names_the_set_up_network_knows(network):
+    """The student rebinds ``network`` to a wrapper that takes ``hidden_units``: ``check`` (on the student's own
+    namespace) only says it is not one of the three; the grader, on the set-up's network, says it cannot be set."""
+    from dlcourse.keras_sklearn import KerasClassifier
+
+    grid = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "hidden_units": [16, 64]}
+    rebound = KerasClassifier(model=network.model, hidden_units=32, loss="sparse_categorical_crossentropy")
+    student = {"param_grid": grid, "network": rebound}
+    status, message = judging.by_grader(NB, "q1_param_grid", student, setup={"network": network})
+    assert status != PASS and "the wrapper does not know the name 'hidden_units'" in message, message
+    assert "is not one of the three" in judging.by_check(NB, "q1_param_grid", student).message
+
+
+@pytest.mark.parametrize("grid, phrase", [
+    (_DictThatLies({"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 64, 128], "units": [16, 64]}),
+     "batch_size: these are not the values"),
+    ({**RIGHT_GRID, "optimizer__learning_rate": [_EqualsAnything(0.5)] * 3}, "the values should be numbers"),
+    ({**RIGHT_GRID, "units": [_IntEqualsAnything(16), _IntEqualsAnything(64)]}, "the values should be numbers"),
+])
+def test_q1_objects_that_lie_are_rejected(network, grid, phrase):
+    assert_rejected("q1_param_grid", {"param_grid": grid, "network": network}, phrase)
+
+
+def test_q4_the_grader_decides_on_the_set_up_constants_and_data(network, data):
+    """The student changes ``N_ITER`` and rebinds ``X_dev`` to the test set: the grader, whose constants and data
+    sizes come from the solution's run, rejects searches that match the changed names."""
+    more = random_search(network, n_iter=3)
+    status, message = judging.by_grader(NB, "q4_search", {**data, "N_ITER": 3, "search": more}, setup=data)
+    assert status != PASS and "asks for N_ITER" in message, message
+    on_test = random_search(network).fit(data["X_test"], data["y_test"])
+    rebound = {**data, "X_dev": data["X_test"], "y_dev": data["y_test"], "search": on_test}
+    status, message = judging.by_grader(NB, "q4_search", rebound, setup=data)
+    assert status != PASS and "that is the size of the test set" in message, message
+
+
+def test_q4_objects_that_lie_are_rejected(network, data):
+    wrong = {
+        "asks for N_ITER": random_search(network, n_iter=_IntEqualsAnything(10)),
+        "not seeded with SEED": random_search(network, random_state=_IntEqualsAnything(0)),
+        "the question asks for N_FOLDS": random_search(network, cv=_IntEqualsAnything(2)),
+    }
+    for phrase, search in wrong.items():
+        assert_rejected("q4_search", {**data, "search": search}, phrase)

@@ -371,3 +371,97 @@ def test_headings_state_the_points_of_the_question_modules_and_written_answers_h
                 if c.cell_type == "markdown" and c.source.startswith("## Question")]
     assert [(int(m[1]), float(m[2])) for m in headings] == [(i, float(q.points)) for i, q in enumerate(questions, 1)]
     assert all(q.rubric for q in questions if not hasattr(q, "hint"))
+
+
+# --------------------------------------------------------------------------- the judge decides on the set-up's own facts
+
+
+class _EqualsAnything(float):
+    """A number that says it equals everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+class _IntEqualsAnything(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+def test_the_judges_objective_is_the_notebooks():
+    """q4 recomputes the run's values with the question module's copy of the set-up cell's objective."""
+    from dlcourse.questions.nb05_bayesian_optimization import PROBES, objective_value
+
+    namespace: dict = {"np": np}
+    cells = nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+    source = next(c.source for c in cells if c.cell_type == "code" and "def objective" in c.source)
+    exec(source[source.index("def objective"):], namespace)
+    for x in (*PROBES, -4.1, -2.2, -1.0):
+        assert namespace["objective"]([x]) == objective_value(x)
+
+
+def test_q1_objects_that_lie_are_rejected():
+    from skopt.space import Categorical, Integer, Real
+
+    class LogReal(Real):
+        """A uniform range that says it is log-uniform."""
+
+        @property
+        def prior(self):
+            return "log-uniform"
+
+        @prior.setter
+        def prior(self, value):
+            self._prior = value
+
+    right = {"optimizer__learning_rate": Real(1e-4, 1e-1, prior="log-uniform"), "units": Integer(16, 256),
+             "batch_size": Categorical([16, 32, 64, 128])}
+    lying = {
+        "not a dimension scikit-optimize understands (a LogReal)": {**right, "optimizer__learning_rate": LogReal(1e-4, 1e-1)},
+        "the batch sizes should be 16, 32, 64 and 128": {
+            **right, "batch_size": Categorical([_IntEqualsAnything(8), _IntEqualsAnything(9)] * 2)},
+        "not a dimension scikit-optimize understands (found (<a _EqualsAnything>": {
+            **right, "optimizer__learning_rate": (_EqualsAnything(1e-4), _EqualsAnything(1e-1), "log-uniform")},
+    }
+    for phrase, space in lying.items():
+        assert_rejected("q1_search_space", {"space": space}, phrase)
+
+
+def test_q4_the_grader_decides_on_the_set_up_constants_and_objective(gp_result):
+    """The student changes ``N_CALLS``, or rebinds ``objective``, and runs accordingly: the grader, whose constants
+    come from the solution's run and whose objective is the set-up cell's, rejects both; ``check`` says why."""
+    from skopt import gp_minimize
+    from skopt.space import Real
+
+    more = gp_minimize(objective, [Real(-5.0, 0.0)], n_calls=8, n_initial_points=5, random_state=42)
+    status, message = judging.by_grader(NB, "q4_gp_minimize", {**BASE, "N_CALLS": 8, "result": more}, setup=BASE)
+    assert status != PASS and "expected N_CALLS evaluations, found 8" in message, message
+
+    def easier(point):
+        return objective(point) - 1.0
+
+    other = gp_minimize(easier, [Real(-5.0, 0.0)], n_calls=7, n_initial_points=5, random_state=42)
+    student = {**BASE, "objective": easier, "result": other}
+    status, message = judging.by_grader(NB, "q4_gp_minimize", student, setup=BASE)
+    assert status != PASS and "not those of `objective`" in message, message
+    checked = judging.by_check(NB, "q4_gp_minimize", student)
+    assert checked.status != PASS and "is not the function of the set-up cell" in checked.message
+
+
+def test_q4_objects_that_lie_are_rejected(gp_result):
+    from scipy.optimize import OptimizeResult
+
+    lying_values = copy.copy(gp_result)
+    lying_values["func_vals"] = np.array([_EqualsAnything(0.0)] * len(gp_result.func_vals), dtype=object)
+    lying_points = copy.copy(gp_result)
+    lying_points["x_iters"] = [[_EqualsAnything(-2.5)] for _ in gp_result.x_iters]
+    lying_calls = copy.copy(gp_result)
+    lying_calls["specs"] = {**gp_result.specs, "args": {**gp_result.specs["args"], "n_initial_points": _IntEqualsAnything(3)}}
+    subclass = type("Result", (OptimizeResult,), {})(dict(gp_result))
+    for result in (lying_values, lying_points, subclass):
+        assert_rejected("q4_gp_minimize", {**BASE, "result": result}, "expected the result object")
+    assert_rejected("q4_gp_minimize", {**BASE, "result": lying_calls}, "the question asks for N_INITIAL")

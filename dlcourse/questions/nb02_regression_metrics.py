@@ -11,12 +11,16 @@ questions recompute what they check from the data, and never print the expected 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
+from dlcourse.assessment.compare import is_number
+from dlcourse.assessment.encoding import Opaque
+from dlcourse.assessment.facts import array, fingerprint, is_dataframe, plain
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 SPLIT_SEED, TEST_SIZE = 42, 0.25  # the exercise's train/test split of the diabetes data
 VALIDATION_SIZE = 83  # patients in the exercise's validation split (a quarter of the 331 training patients)
@@ -50,8 +54,10 @@ def _r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(1 - np.sum((y_true - y_pred) ** 2) / ss_tot)
 
 
+@functools.lru_cache(maxsize=1)
 def _exercise_targets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All targets, and the training, test and validation targets of the exercise's splits, rebuilt here."""
+    """All targets, and the training, test and validation targets of the exercise's splits, rebuilt here
+    (in the judging process: from scikit-learn's copy of the data, never from the student's namespace)."""
     from sklearn.datasets import load_diabetes
     from sklearn.model_selection import train_test_split
 
@@ -61,10 +67,23 @@ def _exercise_targets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return y, y_train, y_test, y_val
 
 
-def _baseline_r2(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    """Checked against the exercise's own split, rebuilt here (a student's re-split cannot move it)."""
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-        return f"expected a number, found a {type(value).__name__}"
+def _kind(value: Any) -> str:
+    """What the student gave, in a few words (an unreadable object by its type's name)."""
+    if isinstance(value, Opaque):
+        return f"a {value.type_name}"
+    return f"a {type(value).__name__}"
+
+
+def _baseline_facts(value: Any, namespace: Mapping[str, Any]) -> Any:
+    """In the kernel: the student's number, as plain data (an object that only poses as a number is opaque)."""
+    return plain(value)
+
+
+def _baseline_r2(value: Any, given: Any) -> str | None:
+    """Outside the kernel: checked against the exercise's own split, rebuilt here (a student's re-split, or a
+    rebound ``y_test``, cannot move it)."""
+    if not is_number(value):
+        return f"expected a number, found {_kind(value)}"
     value = float(value)
     if not np.isfinite(value):
         return (f"found {value}: R² divides by the spread of the *true* values, and a constant has none "
@@ -87,52 +106,160 @@ def _baseline_r2(value: Any, namespace: Mapping[str, Any]) -> str | None:
     return "this is not the R² that the training-mean prediction gets on the test targets"
 
 
-def _table_value(table: Any, row: str, column: str) -> float:
-    return float(table.loc[row, column])
+# --------------------------------------------------------------------------- question 6
+
+METRICS = ("MAE", "RMSE", "R2")
+SPLIT_CHANGED = "`y_val` or `val_predictions` is not the validation split of the set-up cell any more: run it again"
+VALUES_CHANGED = ("`y_val` no longer holds the validation targets of the set-up cell: does one of your functions "
+                  "change the arrays it is given (an in-place operation on an argument)? Fix it, then run the "
+                  "set-up cell again")
 
 
-def _choose_model(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    """The student's table must hold the validation metrics of each candidate; the choices must follow from it."""
-    for name in ("val_table", "no_better_than_baseline"):
-        if name not in namespace:
-            return f"no `{name}` found: compute it in the same cell"
-    table, y_val, predictions = namespace["val_table"], np.asarray(namespace["y_val"], dtype=float), namespace["val_predictions"]
-    if len(y_val) != VALIDATION_SIZE or any(len(np.ravel(p)) != len(y_val) for p in predictions.values()):
-        return "`y_val` or `val_predictions` is not the validation split of the set-up cell any more: run it again"
-    if not np.allclose(y_val, _exercise_targets()[3], rtol=1e-9, atol=1e-9):
-        return ("`y_val` no longer holds the validation targets of the set-up cell: does one of your functions "
-                "change the arrays it is given (an in-place operation on an argument)? Fix it, then run the "
-                "set-up cell again")
-    if not hasattr(table, "loc") or not hasattr(table, "columns"):
+def _label(label: Any) -> Any:
+    """A row or column label as plain data: a string by its contents (whatever its class says), else ``plain``."""
+    return str.__str__(label) if issubclass(type(label), str) else plain(label)
+
+
+def _length(value: Any) -> int | None:
+    """The length of a NumPy array as stored (whatever a subclass's ``__len__`` says); None for anything else."""
+    return np.ndarray.view(value, np.ndarray).shape[0] if fingerprint(value) and np.ndim(np.ndarray.view(value, np.ndarray)) else None
+
+
+def _split_facts(namespace: Mapping[str, Any]) -> dict:
+    """Fingerprints of ``y_val`` and of each candidate's validation predictions, as ``namespace`` holds them."""
+    y_val, predictions = namespace.get("y_val"), namespace.get("val_predictions")
+    found = {"y_val": fingerprint(y_val), "n_val": _length(y_val), "predictions": None}
+    if type(predictions) is dict:
+        found["predictions"] = {_label(name): fingerprint(p) for name, p in dict.items(predictions)}
+    return found
+
+
+def _table_facts(table: Any) -> dict | str:
+    """``val_table`` as ``{"columns": [...], "rows": {model: {metric: value}}}``, or what is wrong with it."""
+    import pandas as pd
+
+    if not is_dataframe(table):
         return f"`val_table` should be a pandas DataFrame, found a {type(table).__name__}"
-    missing = [c for c in ("MAE", "RMSE", "R2") if c not in table.columns]
-    if missing or set(map(str, table.index)) != set(predictions):
+    columns = [_label(c) for c in pd.Index.tolist(table.columns)]
+    index = [_label(r) for r in pd.Index.tolist(table.index)]
+    present = [c for c in METRICS if c in columns]
+    rows: dict = {}
+    for position, label in enumerate(index):
+        if type(label) is not str or label in rows:
+            return ("`val_table` needs one row per candidate, named as in `val_predictions`, and the columns MAE, "
+                    "RMSE and R2")
+        rows[label] = {c: plain(pd.DataFrame.__getitem__(table, c).iloc[position]) for c in present
+                       if columns.count(c) == 1}
+    return {"columns": columns, "rows": rows}
+
+
+def _names(value: Any) -> list | None:
+    """The names in a list, tuple, set, NumPy array or pandas Index/Series, as a plain list; None for anything else."""
+    import pandas as pd
+
+    if type(value) is set or type(value) is frozenset:
+        value = list(type(value).__iter__(value))
+    elif type(value) is pd.Index or type(value) is pd.Series:
+        value = type(value).tolist(value)
+    found = plain(value)
+    if isinstance(found, tuple):
+        found = list(found)
+    if isinstance(found, np.ndarray) and found.ndim == 1:
+        found = found.tolist()
+    return found if isinstance(found, list) else None
+
+
+def _choice_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the chosen name, the student's table and list of losers, and the split as the
+    student's namespace holds it, all as plain data."""
+    chosen = _label(value)
+    facts: dict = {"chosen": chosen, "setup": _split_facts(namespace), "table": None, "no_better": None}
+    if "val_table" in namespace:
+        facts["table"] = _table_facts(namespace["val_table"])
+    if "no_better_than_baseline" in namespace:
+        claimed = namespace["no_better_than_baseline"]
+        facts["no_better"] = {"names": None if issubclass(type(claimed), str) else _names(claimed)}
+    return facts
+
+
+def _choice_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up cell's validation targets and each candidate's validation predictions (for the grader: as the
+    solution's run has them). For ``check``, they must still be the set-up's."""
+    y_val, predictions = namespace.get("y_val"), namespace.get("val_predictions")
+    if _length(y_val) != VALIDATION_SIZE or type(predictions) is not dict:
+        raise ValueError(SPLIT_CHANGED)
+    found = {_label(name): array(p, f"val_predictions[{name!r}]") for name, p in dict.items(predictions)}
+    if any(p.shape != (VALIDATION_SIZE,) for p in found.values()):
+        raise ValueError(SPLIT_CHANGED)
+    y_val = array(y_val, "y_val").astype(float)
+    if not np.allclose(y_val, _exercise_targets()[3], rtol=1e-9, atol=1e-9):
+        raise ValueError(VALUES_CHANGED)
+    return {"y_val": y_val, "predictions": found, "setup": _split_facts(namespace)}
+
+
+def _split_problem(setup: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Whether the student's ``y_val`` and ``val_predictions`` are still the set-up's."""
+    right = given["setup"]
+    if setup.get("predictions") != right["predictions"]:
+        return SPLIT_CHANGED
+    if setup.get("y_val") != right["y_val"]:
+        return VALUES_CHANGED if setup.get("n_val") == right["n_val"] else SPLIT_CHANGED
+    return None
+
+
+def _choose_model(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: the student's table must hold the validation metrics of each candidate (computed
+    here from the set-up's split), and the choices must follow from it."""
+    for key, name in (("table", "val_table"), ("no_better", "no_better_than_baseline")):
+        if facts[key] is None:
+            return f"no `{name}` found: compute it in the same cell"
+    problem = _split_problem(facts["setup"], given)
+    if problem:
+        return problem
+    table = facts["table"]
+    if isinstance(table, str):
+        return table
+    y_val, predictions = np.asarray(given["y_val"], dtype=float), given["predictions"]
+    rows = table["rows"]
+    if any(c not in table["columns"] for c in METRICS) or set(rows) != set(predictions) \
+            or any(set(row) != set(METRICS) for row in rows.values()):
         return ("`val_table` needs one row per candidate, named as in `val_predictions`, and the columns MAE, RMSE "
                 "and R2")
     for model, predicted in predictions.items():
-        errors = y_val - np.ravel(predicted).astype(float)
+        errors = y_val - np.asarray(predicted, dtype=float)
         truth = {"MAE": np.mean(np.abs(errors)), "RMSE": np.sqrt(np.mean(errors ** 2)), "R2": _r2(y_val, predicted)}
         for column, right in truth.items():
-            if not np.isclose(_table_value(table, model, column), right, rtol=1e-6, atol=1e-9):
+            found = rows[model][column]
+            if not (is_number(found) and np.isclose(float(found), right, rtol=1e-6, atol=1e-9)):
                 return (f"the {column} of '{model}' in your table is not its {column} on the validation set "
                         "(which split is meant for choosing?)")
-    rmse = {model: _table_value(table, model, "RMSE") for model in predictions}
-    if not isinstance(value, str):  # a list or a row of the table: not one name
-        return f"`chosen_model` should be one of the names in `val_predictions` (a string), found a {type(value).__name__}"
+    rmse = {model: float(rows[model]["RMSE"]) for model in predictions}
+    value = facts["chosen"]
+    if type(value) is not str:  # a list or a row of the table: not one name
+        return f"`chosen_model` should be one of the names in `val_predictions` (a string), found {_kind(value)}"
     if value not in rmse:
         return f"`chosen_model` should be one of the names in `val_predictions`, found {value!r}"
     if rmse[value] > min(rmse.values()) + 1e-12:
         return f"another candidate has a lower validation RMSE than '{value}' in your table"
-    claimed = namespace["no_better_than_baseline"]
-    if isinstance(claimed, str) or not hasattr(claimed, "__iter__"):
+    names = facts["no_better"]["names"]
+    if names is None:
         return "`no_better_than_baseline` should be a list of names (empty if every model beats the baseline)"
-    claimed = set(claimed) - {BASELINE}  # the baseline is no better than itself: naming it is harmless
+    claimed = {_hashable(n) for n in names} - {BASELINE}  # the baseline is no better than itself: naming it is harmless
     losers = {m for m in rmse if m != BASELINE and rmse[m] >= rmse[BASELINE]}
     if claimed - losers:
         return "`no_better_than_baseline` names a model whose validation RMSE is lower than the training mean's"
     if losers - claimed:
         return "`no_better_than_baseline` misses a model whose validation RMSE is not lower than the training mean's"
     return None
+
+
+def _hashable(name: Any) -> Any:
+    """A name as a set member (an unhashable item stands for itself by its text, and matches no model)."""
+    try:
+        hash(name)
+        return name
+    except TypeError:
+        return repr(name)
 
 
 QUESTIONS = [
@@ -170,7 +297,7 @@ QUESTIONS = [
              "and about the case where the true values do not vary, as the lesson showed for scikit-learn.",
     ),
     ValueQuestion(
-        id="q4_baseline_r2", points=2, variable="baseline_test_r2", validate=_baseline_r2,
+        id="q4_baseline_r2", points=2, variable="baseline_test_r2", facts=_baseline_facts, decide=_baseline_r2,
         hint="think about what the baseline may know when it is built (only the training targets) and where it "
              "is scored (the test targets), and which argument of R² holds the truth.",
     ),
@@ -186,7 +313,8 @@ QUESTIONS = [
              "errors themselves, and about the order: the largest first, exactly k of them.",
     ),
     ValueQuestion(
-        id="q6_choose_a_model", points=2, variable="chosen_model", validate=_choose_model,
+        id="q6_choose_a_model", points=2, variable="chosen_model", facts=_choice_facts, given_facts=_choice_given,
+        decide=_choose_model,
         hint="think about which split a choice is made on; then read your own table: the lowest RMSE wins, and a "
              "model that does not get below the training mean's RMSE has learned nothing useful.",
     ),

@@ -1,11 +1,13 @@
 """Questions of ``03_hyperparameters_and_validation``.
 
 The cross-validation questions (q4, q6) check what was run, not the shape of the result:
-``cv_results`` must keep its fitted models, and each one is read for its class, network,
-loss, optimizer, learning rate, epochs, batch size and the number of examples it was
-trained on; q4 also recomputes every fold's scores from its model on the stratified folds
-of ``X_dev`` (which data, which folds, which F1 average). q6 grades a decision against the
-student's own fold scores with the lesson's corrected paired t-test.
+``cv_results`` must keep its fitted models, and the kernel reads each one, as plain data,
+for its class, network, loss, optimizer, learning rate, epochs, batch size, the number of
+examples it was trained on and its predictions on ``X_dev``. The judge, outside the kernel,
+recomputes every fold's scores from those predictions on the stratified folds of the
+set-up's ``X_dev`` (which data, which folds, which F1 average), with the set-up's constants
+as the solution's run has them. q6 grades a decision against the student's own fold scores
+with the lesson's corrected paired t-test.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
+from dlcourse.assessment.compare import is_number
+from dlcourse.assessment.facts import array, class_path, fingerprint, is_keras_model, plain, type_name
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 # --------------------------------------------------------------------------- hidden cases
 
@@ -60,95 +64,184 @@ def _accuracies(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 EXPECTED_UNITS = [32, 10]  # make_network: Dense(32, relu) -> Dense(10, softmax)
 
 
-def _learning_rate(model: Any) -> float:
-    import keras
-
-    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+COURSE_CLASSIFIER = "dlcourse.keras_sklearn.KerasClassifier"
+SCIKERAS_CLASSIFIER = "scikeras.wrappers.KerasClassifier"
+DATA_CHANGED = ("`X_dev` or `y_dev` is not the development data of the set-up cell any more: leave them as they are "
+                "and run the set-up cell again")
 
 
 def _loss_name(loss: Any) -> str:
-    name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return str(name).lower().replace("_", "")
+    """A loss (a name, a Keras loss object or a function) as a lower-case name without underscores."""
+    if type(loss) is str:
+        name = loss
+    else:
+        own = getattr(loss, "__dict__", {})
+        name = own.get("name") if type(own) is dict and type(own.get("name")) is str else None
+        name = name or getattr(loss, "__name__", None) or type_name(loss)
+    return str.__str__(name if issubclass(type(name), str) else type_name(loss)).lower().replace("_", "")
 
 
-def _model_problem(fold: int, estimator: Any, learning_rate: float, epochs: int) -> str | None:
+def _length(values: Any) -> int | None:
+    """How many items a list or array holds, read as plain data (None for anything else)."""
+    found = plain(values)
+    return len(found) if isinstance(found, (list, tuple, np.ndarray)) else None
+
+
+def _model_facts(estimator: Any) -> dict:
+    """One fold's fitted estimator as plain data: its class, network, training settings and training size."""
+    import keras
+
+    path = class_path(estimator)
+    facts: dict = {"class": type_name(estimator), "path": path}
+    if path not in (COURSE_CLASSIFIER, SCIKERAS_CLASSIFIER):
+        return facts
+    own = object.__getattribute__(estimator, "__dict__")
+    model, history = own.get("model_"), own.get("history_")
+    facts["fitted"] = model is not None and history is not None
+    if not facts["fitted"]:
+        return facts
+    facts["keras_model"] = is_keras_model(model)
+    if not facts["keras_model"]:  # an object posing as the fitted network: nothing of it is read
+        return facts
+    shape = own.get("X_shape_")
+    facts.update(
+        units=[plain(layer.units) for layer in model.layers if hasattr(layer, "units")],
+        loss=_loss_name(own.get("loss")), optimizer=type_name(model.optimizer),
+        learning_rate=float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
+        epochs=_length(dict.get(history, "loss", [])) if issubclass(type(history), dict) else None,
+        batch_size=plain(own.get("batch_size")),
+        trained_on=plain(shape[0]) if type(shape) is tuple and shape else None)
+    return facts
+
+
+def _run_facts(value: Any, namespace: Mapping[str, Any], predictions: bool = True) -> dict:
+    """In the kernel: a ``cross_validate`` result as plain data: its keys and fold scores, each fold's model (see
+    :func:`_model_facts`) and, with ``predictions``, each fold's predicted classes for the whole of ``X_dev`` as the
+    student's namespace holds it (the judge keeps the fold's validation part, if ``X_dev`` is the set-up's)."""
+    if not issubclass(type(value), dict):
+        return {"dict": False}
+    get = lambda key: dict.get(value, key)  # noqa: E731 - the dict's own lookup, whatever a subclass says
+    facts: dict = {"dict": True, "keys": [k for k in dict.keys(value) if type(k) is str],
+                   "test_accuracy": plain(get("test_accuracy")), "test_f1_macro": plain(get("test_f1_macro")),
+                   "data": {name: fingerprint(namespace.get(name)) for name in ("X_dev", "y_dev")}}
+    estimators = get("estimator")
+    if type(estimators) not in (list, tuple):
+        facts["models"] = None if estimators is None else []
+        return facts
+    facts["models"] = [_model_facts(e) for e in estimators]
+    if predictions:
+        X_dev = namespace.get("X_dev")
+        facts["predictions"] = [_predicted(e, X_dev) if model.get("keras_model") and fingerprint(X_dev) else None
+                                for e, model in zip(estimators, facts["models"])]
+    return facts
+
+
+def _predicted(estimator: Any, X: np.ndarray) -> np.ndarray:
+    """The classes a fold's network predicts for ``X``: Keras's own ``predict`` on the network itself (not the
+    wrapper's, which a student's class could redefine), the most probable of the ten digits."""
+    import keras
+
+    network = object.__getattribute__(estimator, "__dict__")["model_"]
+    probabilities = keras.Model.predict(network, np.ndarray.view(X, np.ndarray), verbose=0)
+    return plain(np.argmax(np.asarray(probabilities), axis=1))
+
+
+def _cv_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: question 4's run, with each fold's predictions (see :func:`_run_facts`)."""
+    return _run_facts(value, namespace)
+
+
+def _setup_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up's constants and development labels, and fingerprints of its data (for the grader: as the
+    solution's run has them)."""
+    y_dev = array(namespace["y_dev"], "y_dev")
+    if fingerprint(namespace.get("X_dev")) is None or np.ndarray.view(namespace["X_dev"], np.ndarray).shape[0] != len(y_dev):
+        raise ValueError(DATA_CHANGED)
+    return {"N_FOLDS": plain(namespace.get("N_FOLDS")), "EPOCHS": plain(namespace.get("EPOCHS")), "y_dev": y_dev,
+            "data": {name: fingerprint(namespace.get(name)) for name in ("X_dev", "y_dev")}}
+
+
+def _model_problem(fold: int, model: Mapping[str, Any], learning_rate: float, epochs: Any) -> str | None:
     """What is wrong with the fitted KerasClassifier of one fold (class, network, training settings)."""
-    from dlcourse.keras_sklearn import KerasClassifier
-
-    name = type(estimator).__name__
-    if not isinstance(estimator, KerasClassifier):
-        if name == "KerasClassifier":
+    if model["path"] != COURSE_CLASSIFIER:
+        if model["path"] == SCIKERAS_CLASSIFIER:
             return (f"fold {fold} was fitted by scikeras's own KerasClassifier, which this scikit-learn does not "
                     "recognise as a classifier (so its folds are not stratified): use the course's KerasClassifier")
-        return f"fold {fold} was fitted by a {name}, not by the course's KerasClassifier wrapping make_network"
-    model = getattr(estimator, "model_", None)
-    history = getattr(estimator, "history_", None)
-    if model is None or history is None:
+        return f"fold {fold} was fitted by a {model['class']}, not by the course's KerasClassifier wrapping make_network"
+    if not model["fitted"]:
         return f"the model of fold {fold} was never fitted"
-    units = [layer.units for layer in model.layers if hasattr(layer, "units")]
-    if units != EXPECTED_UNITS:
-        return f"the network has dense layers of {units} units; make_network's has {EXPECTED_UNITS}"
-    if "categoricalcrossentropy" not in _loss_name(estimator.loss):
-        return f"the loss is {estimator.loss!r}, expected sparse categorical cross-entropy"
-    optimizer = type(model.optimizer).__name__
-    if optimizer != "Adam":
-        return f"the optimizer is {optimizer}, expected Adam"
-    found_rate = _learning_rate(model)
-    if not math.isclose(found_rate, learning_rate, rel_tol=1e-4):
+    if not model["keras_model"]:
+        return f"the model of fold {fold} is not a Keras network: fit the course's KerasClassifier itself"
+    if model["units"] != EXPECTED_UNITS:
+        return f"the network has dense layers of {model['units']} units; make_network's has {EXPECTED_UNITS}"
+    if "categoricalcrossentropy" not in str(model["loss"]):
+        return f"the loss is {model['loss']!r}, expected sparse categorical cross-entropy"
+    if model["optimizer"] != "Adam":
+        return f"the optimizer is {model['optimizer']}, expected Adam"
+    found_rate = model["learning_rate"]
+    if not (is_number(found_rate) and math.isclose(found_rate, learning_rate, rel_tol=1e-4)):
         return f"the learning rate is {found_rate:g}, expected {learning_rate:g}"
-    trained = len(history.get("loss", []))
-    if trained != epochs:
-        return f"each fold trained {trained} epochs, expected EPOCHS = {epochs}"
-    if estimator.batch_size not in (None, 32):
-        return f"the batch size is {estimator.batch_size}, expected 32"
+    if model["epochs"] != epochs:
+        return f"each fold trained {model['epochs']} epochs, expected EPOCHS = {epochs}"
+    if model["batch_size"] not in (None, 32):
+        return f"the batch size is {model['batch_size']}, expected 32"
     return None
 
 
-def _run_problem(value: Any, namespace: Mapping[str, Any], *, learning_rate: float, scores: bool = True) -> str | None:
-    """What is wrong with a ``cross_validate`` result that should come from the question's network,
-    trained with ``learning_rate``, on the stratified folds of ``X_dev``. With ``scores``, every
-    fold's accuracy and macro F1 are recomputed from its model on its validation fold."""
+def _run_problem(facts: Any, given: Mapping[str, Any], *, learning_rate: float, scores: bool = True) -> str | None:
+    """What is wrong with a ``cross_validate`` result that should come from the question's network, trained
+    with ``learning_rate``, on the stratified folds of the set-up's ``X_dev``. With ``scores``, every fold's
+    accuracy and macro F1 are recomputed here from its model's predictions on its validation fold."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
-    if not isinstance(value, Mapping) or "test_accuracy" not in value and "estimator" not in value:
+    if not isinstance(facts, dict) or not facts.get("dict") or "test_accuracy" not in facts["keys"] \
+            and "estimator" not in facts["keys"]:
         return "expected the dict that cross_validate returns"
     for key in ("test_accuracy", "test_f1_macro"):
-        if key not in value:
+        if key not in facts["keys"]:
             return f"missing {key!r}: score both the accuracy and the macro-averaged F1"
-    if "estimator" not in value:
+    if facts["models"] is None:
         return "it holds no fitted models: ask cross_validate to return them (see the question), so that they can be checked"
-    n_folds, epochs = namespace.get("N_FOLDS"), namespace.get("EPOCHS")
-    X_dev, y_dev = np.asarray(namespace["X_dev"]), np.asarray(namespace["y_dev"])
-    estimators = list(value["estimator"])
-    if len(estimators) != n_folds or np.shape(value["test_accuracy"]) != (n_folds,):
-        return f"it has {len(estimators)} folds, expected one per fold: N_FOLDS = {n_folds}"
-    folds = list(StratifiedKFold(n_splits=n_folds).split(X_dev, y_dev))
-    for fold, (estimator, (train_idx, val_idx)) in enumerate(zip(estimators, folds), start=1):
-        problem = _model_problem(fold, estimator, learning_rate, epochs)
+    n_folds, epochs, y_dev = given["N_FOLDS"], given["EPOCHS"], np.asarray(given["y_dev"])
+    models, accuracies, f1s = facts["models"], facts["test_accuracy"], facts["test_f1_macro"]
+    if len(models) != n_folds or not isinstance(accuracies, np.ndarray) or accuracies.shape != (n_folds,):
+        return f"it has {len(models)} folds, expected one per fold: N_FOLDS = {n_folds}"
+    folds = list(StratifiedKFold(n_splits=n_folds).split(np.zeros((len(y_dev), 1)), y_dev))
+    for fold, (model, (train_idx, val_idx)) in enumerate(zip(models, folds), start=1):
+        problem = _model_problem(fold, model, learning_rate, epochs)
         if problem:
             return problem
-        trained_on = estimator.X_shape_[0]
-        if trained_on != len(train_idx):
-            return (f"fold {fold} was trained on {trained_on} examples, but K-fold on the development data "
-                    f"({len(X_dev)} examples) trains on {len(train_idx)}: cross-validate X_dev and y_dev")
+        if model["trained_on"] != len(train_idx):
+            return (f"fold {fold} was trained on {model['trained_on']} examples, but K-fold on the development data "
+                    f"({len(y_dev)} examples) trains on {len(train_idx)}: cross-validate X_dev and y_dev")
         if not scores:
             continue
-        predicted = estimator.predict(X_dev[val_idx])
+        if facts["data"] != given["data"]:
+            return DATA_CHANGED
+        predicted = facts["predictions"][fold - 1]
+        if not isinstance(predicted, np.ndarray) or predicted.shape != y_dev.shape or predicted.dtype.kind not in "iuf":
+            return f"the model of fold {fold} gave no class for each example of X_dev"
+        predicted = predicted[val_idx]
         accuracy = accuracy_score(y_dev[val_idx], predicted)
-        if not math.isclose(float(value["test_accuracy"][fold - 1]), accuracy, abs_tol=1e-6):
-            return (f"fold {fold}'s accuracy {float(value['test_accuracy'][fold - 1]):.4f} is not what its model "
+        found = accuracies[fold - 1]
+        if not (is_number(found) and math.isclose(float(found), accuracy, abs_tol=1e-6)):
+            shown = f"{float(found):.4f}" if is_number(found) else repr(found)
+            return (f"fold {fold}'s accuracy {shown} is not what its model "
                     f"scores on fold {fold} of X_dev ({accuracy:.4f}): cross-validate X_dev and y_dev on the "
                     "stratified folds the question asks for (no shuffling)")
         f1 = f1_score(y_dev[val_idx], predicted, average="macro")
-        if not math.isclose(float(value["test_f1_macro"][fold - 1]), f1, abs_tol=1e-6):
-            return (f"fold {fold}'s test_f1_macro {float(value['test_f1_macro'][fold - 1]):.4f} is not the "
+        found = f1s[fold - 1] if isinstance(f1s, np.ndarray) and f1s.shape == (n_folds,) else None
+        if not (is_number(found) and math.isclose(float(found), f1, abs_tol=1e-6)):
+            shown = f"{float(found):.4f}" if is_number(found) else repr(found)
+            return (f"fold {fold}'s test_f1_macro {shown} is not the "
                     f"macro-averaged F1 of its predictions ({f1:.4f}): average F1 over classes with equal weights")
     return None
 
 
-def _cv_results(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    return _run_problem(value, namespace, learning_rate=1e-3)
+def _cv_results(facts: Any, given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: question 4's run, judged against the set-up's data, folds and constants."""
+    return _run_problem(facts, given, learning_rate=1e-3)
 
 
 # --------------------------------------------------------------------------- the paired decision
@@ -173,18 +266,29 @@ def paired_decision(scores_a: Any, scores_b: Any) -> tuple[str, float, float, fl
     return verdict, mean, corrected_se, t, critical
 
 
-def _verdict(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    if not isinstance(value, str) or value.strip().lower() not in [v.lower() for v in VERDICTS]:
+def _verdict_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the verdict's text, and both runs (question 4's with its predictions; setting B's without)."""
+    return {"verdict": str.__str__(value) if issubclass(type(value), str) else plain(value),
+            "a": _run_facts(namespace.get("cv_results"), namespace),
+            "b": _run_facts(namespace.get("cv_results_b"), namespace, predictions=False)}
+
+
+def _verdict(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: the verdict must follow, by the lesson's corrected paired t-test, from the student's
+    own fold scores, once both runs are right."""
+    value = facts["verdict"]
+    if type(value) is not str or value.strip().lower() not in [v.lower() for v in VERDICTS]:
         return f"expected one of {', '.join(map(repr, VERDICTS))}, found {value!r}"
     value = next(v for v in VERDICTS if v.lower() == value.strip().lower())
-    problem = _run_problem(namespace.get("cv_results"), namespace, learning_rate=1e-3)
+    problem = _run_problem(facts["a"], given, learning_rate=1e-3)
     if problem:
         return f"question 4's cv_results must be right first ({problem})"
-    problem = _run_problem(namespace.get("cv_results_b"), namespace, learning_rate=1e-2, scores=False)
+    problem = _run_problem(facts["b"], given, learning_rate=1e-2, scores=False)
     if problem:
         return f"cv_results_b (setting B): {problem}"
-    right, mean, se, t, critical = paired_decision(namespace["cv_results"]["test_accuracy"],
-                                                   namespace["cv_results_b"]["test_accuracy"])
+    if not all(is_number(v) for v in facts["b"]["test_accuracy"]):
+        return "cv_results_b (setting B): its test_accuracy should hold one number per fold"
+    right, mean, se, t, critical = paired_decision(facts["a"]["test_accuracy"], facts["b"]["test_accuracy"])
     if value == right:
         return None
     numbers = (f"your per-fold differences (B - A) have mean {mean:+.4f} and corrected standard error {se:.4f}, "
@@ -196,6 +300,10 @@ def _verdict(value: Any, namespace: Mapping[str, Any]) -> str | None:
                 "not the two settings' spreads side by side")
     return f"{value!r} does not follow from your runs: {numbers}; the differences favour the other setting"
 
+
+# Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
+# its snapshot restores them too (dlcourse/grading/kernel.py).
+SNAPSHOT_MODULES = ('scikeras.wrappers', 'dlcourse.keras_sklearn', 'sklearn.model_selection')
 
 QUESTIONS = [
     FunctionQuestion(
@@ -224,7 +332,8 @@ QUESTIONS = [
              "its gap), what 'below' means for a value exactly at the target, and in which direction the gap counts.",
     ),
     ValueQuestion(
-        id="q4_cross_validation", points=2, variable="cv_results", validate=_cv_results,
+        id="q4_cross_validation", points=2, variable="cv_results", facts=_cv_facts, given_facts=_setup_given,
+        decide=_cv_results,
         hint="think about which estimator is cross-validated (the course's wrapper around make_network, with "
              "the settings the question lists), on which data (the development data, never the test set), "
              "with how many folds, and which two scores are asked for.",
@@ -239,7 +348,8 @@ QUESTIONS = [
                 "model once on the test set. One point for (1)+(2), one for (3)."),
     ),
     ValueQuestion(
-        id="q6_paired_comparison", points=3, variable="verdict", validate=_verdict,
+        id="q6_paired_comparison", points=3, variable="verdict", facts=_verdict_facts, given_facts=_setup_given,
+        decide=_verdict,
         hint="think about comparing the two settings fold by fold on the same folds, and how large the mean "
              "difference must be, in corrected standard errors, before it counts.",
     ),

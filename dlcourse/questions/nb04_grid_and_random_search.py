@@ -1,8 +1,9 @@
 """Questions of ``04_grid_and_random_search``.
 
-Value questions are validated in the student's kernel against what the question asks,
-not the shape of the answer: which search class ran, which distributions it drew from,
-which data it was fitted on (number of samples of the refit model). The run-and-decide
+Value questions are judged against what the question asks, not the shape of the answer:
+which search class ran, which distributions it drew from, which data it was fitted on
+(number of samples of the refit model). The kernel only reads these as plain data; the
+decision, against the set-up's constants as the solution's run has them, is made outside. The run-and-decide
 question is a function of a search's results, judged on made-up results.
 """
 
@@ -14,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from dlcourse.assessment.compare import is_number
-from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
+from dlcourse.assessment.encoding import Opaque
+from dlcourse.assessment.facts import class_path, plain
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 EXPECTED_GRID = {"optimizer__learning_rate": [0.001, 0.01, 0.1], "batch_size": [32, 128], "units": [16, 64]}
 # scikeras routes `model__units` to the build function's `units` argument, as a bare `units` does
@@ -24,19 +27,70 @@ ALIASES = {"model__units": "units"}
 WHOLE = ("batch_size", "units")  # Keras takes these as whole numbers only
 
 
-def _param_grid(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], Mapping):
-        value = value[0]  # a grid search also takes a list of grids: here, a list of one
-    if not isinstance(value, Mapping):
-        return "expected a dict from hyperparameter names to lists of values"
+def _kind(value: Any) -> str:
+    """A value's type in a few words (an unreadable object by its type's name)."""
+    return value.type_name if isinstance(value, Opaque) else type(value).__name__
+
+
+def _grid_facts(value: Any, namespace: Mapping[str, Any]) -> Any:
+    """In the kernel: the student's grid as plain data (a ``range`` of values as the list it stands for; a set,
+    which has no order, stays an opaque set)."""
+    if issubclass(type(value), dict):  # read with the dict's own methods, whatever a subclass redefines
+        return {plain(key): list(range.__iter__(v)) if type(v) is range else plain(v) for key, v in dict.items(value)}
+    if type(value) in (list, tuple) and len(value) == 1 and type(value[0]) is dict:
+        return [_grid_facts(value[0], namespace)]  # a grid search also takes a list of grids: here, a list of one
+    return plain(value)
+
+
+def _grid_given(namespace: Mapping[str, Any]) -> dict:
+    """The names the set-up's ``network`` accepts (for the grader: the solution's run's network)."""
     network = namespace.get("network")
+    if class_path(network) != "dlcourse.keras_sklearn.KerasClassifier":  # not `is`: the kernel re-imports the course
+        return {"known": None}
+    return {"known": sorted(key for key in type(network).get_params(network) if type(key) is str)}
+
+
+def _shown(values: Any) -> str:
+    """Values as the student would recognise them: an array by its shape, a list as a list."""
+    return f"an array of shape {values.shape}" if isinstance(values, np.ndarray) else f"{list(values)}"
+
+
+def _values_problem(key: str, values: Any) -> str | None:
+    """What is wrong with the values to try for ``key``, or None."""
+    if isinstance(values, (str, bytes)) or is_number(values) or values is None or isinstance(values, bool):
+        return f"{key}: expected a list of the values to try"
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        # a set or a dict of values has no order: a grid search refuses it
+        return f"{key}: a grid search takes the values to try as a list, found a {_kind(values)}"
+    nested = (values.ndim != 1 if isinstance(values, np.ndarray)
+              else any(isinstance(v, (list, tuple, np.ndarray)) for v in values))
+    if nested:
+        return f"{key}: the values to try should form one flat list, found {_shown(values)}"
+    if not all(is_number(v) for v in values):
+        return f"{key}: the values should be numbers, found {list(values)}"
+    if key in WHOLE and not all(isinstance(v, (int, np.integer)) for v in values):
+        return f"{key}: Keras takes only whole numbers here, found {list(values)}"
+    numbers = sorted(float(v) for v in values)
+    wanted = EXPECTED_GRID[key]
+    if len(numbers) != len(wanted) or not np.allclose(numbers, sorted(wanted)):
+        return f"{key}: these are not the values the question asks for (found {list(values)})"
+    return None
+
+
+def _param_grid(value: Any, given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: the grid names the three hyperparameters as the wrapper routes them, with the values asked."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        value = value[0]
+    if not isinstance(value, dict):
+        return "expected a dict from hyperparameter names to lists of values"
+    known = given.get("known")
     for key in value:
         if key in EXPECTED_GRID or key in ALIASES:
             continue
         if key in ("learning_rate", "lr", "model__learning_rate"):
             return (f"{key!r} does not reach the optimizer: build_network has no such argument. Which component owns "
                     "the learning rate, and which prefix routes a name to it?")
-        if network is not None and key not in network.get_params():
+        if known is not None and key not in known:
             return f"the wrapper does not know the name {key!r}: a search could not set it"
         return f"{key!r} is not one of the three hyperparameters the question names"
     found = {ALIASES.get(key, key): values for key, values in value.items()}
@@ -45,22 +99,10 @@ def _param_grid(value: Any, namespace: Mapping[str, Any]) -> str | None:
     missing = sorted(set(EXPECTED_GRID) - set(found))
     if missing:
         return f"no entry for {', '.join(missing)}"
-    for key, wanted in EXPECTED_GRID.items():
-        values = found[key]
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            return f"{key}: expected a list of the values to try"
-        if not isinstance(values, (list, tuple, range, np.ndarray)):
-            # a set or a dict of values has no order: a grid search refuses it
-            return f"{key}: a grid search takes the values to try as a list, found a {type(values).__name__}"
-        if np.ndim(values) != 1:
-            return f"{key}: the values to try should form one flat list, found an array of shape {np.shape(values)}"
-        if not all(is_number(v) for v in values):
-            return f"{key}: the values should be numbers, found {list(values)}"
-        if key in WHOLE and not all(isinstance(v, (int, np.integer)) for v in values):
-            return f"{key}: Keras takes only whole numbers here, found {list(values)}"
-        numbers = sorted(float(v) for v in values)
-        if len(numbers) != len(wanted) or not np.allclose(numbers, sorted(wanted)):
-            return f"{key}: these are not the values the question asks for (found {list(values)})"
+    for key in EXPECTED_GRID:
+        problem = _values_problem(key, found[key])
+        if problem:
+            return problem
     return None
 
 
@@ -93,14 +135,84 @@ def _results(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 # --------------------------------------------------------------------------- question 4
 
 
-def _learning_rate_problem(distribution: Any) -> str | None:
-    if isinstance(distribution, (list, tuple, np.ndarray)):
+QUANTILES = [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def _distribution_facts(distribution: Any) -> dict:
+    """One entry of ``param_distributions`` as plain data: a list of values, a scipy distribution's quantiles,
+    or the name of another kind of object."""
+    from scipy.stats._distn_infrastructure import rv_continuous_frozen, rv_discrete_frozen, rv_frozen
+
+    if type(distribution) in (list, tuple) or issubclass(type(distribution), np.ndarray):
+        return {"values": plain(distribution)}
+    if type(distribution) in (rv_continuous_frozen, rv_discrete_frozen):
+        return {"quantiles": [float(q) for q in np.asarray(rv_frozen.ppf(distribution, QUANTILES), dtype=float)]}
+    return {"other": plain(distribution) if type(distribution) is range else type(distribution).__name__}
+
+
+def _folds_facts(cv: Any) -> Any:
+    """``cv`` as given: a number of folds, None (scikit-learn's default), or a splitter's number of splits."""
+    import sklearn.model_selection as selection
+
+    if cv is None or type(cv) is int:
+        return cv
+    splitter = type(cv)
+    if getattr(selection, splitter.__name__, None) is splitter and hasattr(splitter, "get_n_splits"):
+        try:
+            return {"splits": plain(splitter.get_n_splits(cv))}
+        except Exception:  # a splitter that needs the data to count its folds
+            return {"splits": None}
+    return {"splits": None}
+
+
+def _search_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the search's class, settings (read with scikit-learn's own ``get_params``), scoring keys
+    and the size of the data its winner was refitted on, as plain data."""
+    from sklearn.base import BaseEstimator
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+    facts: dict = {"class": type(value).__name__, "random_search": type(value) is RandomizedSearchCV}
+    if type(value) not in (RandomizedSearchCV, GridSearchCV):
+        return facts
+    params = BaseEstimator.get_params(value, deep=False)
+    distributions = params.get("param_distributions")
+    facts.update(n_iter=plain(params.get("n_iter")), cv=_folds_facts(params.get("cv")), refit=plain(params.get("refit")),
+                 random_state=plain(params.get("random_state")), distributions=None)
+    if type(distributions) is dict:
+        facts["distributions"] = {plain(k): _distribution_facts(v) for k, v in dict.items(distributions)}
+    own = object.__getattribute__(value, "__dict__")
+    facts["fitted"] = "cv_results_" in own
+    if facts["fitted"]:
+        results = own["cv_results_"]
+        facts["result_keys"] = sorted(k for k in dict.keys(results) if type(k) is str) if type(results) is dict else []
+        facts["n_splits"] = plain(own.get("n_splits_"))
+        shape = getattr(own.get("best_estimator_"), "X_shape_", None)
+        facts["fitted_on"] = plain(shape[0]) if type(shape) is tuple and shape else None
+    return facts
+
+
+def _search_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up's constants and data sizes (for the grader: as the solution's run has them)."""
+    from dlcourse.assessment.facts import fingerprint
+
+    def rows(name: str) -> int | None:
+        data = namespace.get(name)
+        return int(np.ndarray.view(data, np.ndarray).shape[0]) if fingerprint(data) else None
+
+    return {"N_ITER": plain(namespace.get("N_ITER")), "N_FOLDS": plain(namespace.get("N_FOLDS")),
+            "SEED": plain(namespace.get("SEED")), "n_dev": rows("X_dev"), "n_test": rows("X_test")}
+
+
+def _learning_rate_problem(distribution: Mapping[str, Any]) -> str | None:
+    if "values" in distribution:
         return ("the learning rate is a fixed list of values; random search should draw it from a distribution, "
                 "log-uniformly")
-    if not hasattr(distribution, "ppf"):
+    if "quantiles" not in distribution:
         return "the learning rate should be drawn from a continuous scipy distribution"
-    wanted = 10.0 ** (-4 + 3 * np.array([0.0, 0.25, 0.5, 0.75, 1.0]))  # quantiles of log-uniform(1e-4, 1e-1)
-    found = np.asarray(distribution.ppf([0.0, 0.25, 0.5, 0.75, 1.0]), dtype=float)
+    wanted = 10.0 ** (-4 + 3 * np.array(QUANTILES))  # quantiles of log-uniform(1e-4, 1e-1)
+    found = np.asarray(distribution["quantiles"], dtype=float)
+    if found.shape != wanted.shape:
+        return "the learning rate should be drawn from a continuous scipy distribution"
     if not np.allclose(found[[0, -1]], wanted[[0, -1]], rtol=1e-3):
         return f"the learning rate should range from 0.0001 to 0.1, found from {found[0]:g} to {found[-1]:g}"
     if not np.allclose(found, wanted, rtol=1e-3):
@@ -109,53 +221,53 @@ def _learning_rate_problem(distribution: Any) -> str | None:
     return None
 
 
-def _batch_size_problem(choices: Any) -> str | None:
+def _batch_size_problem(distribution: Mapping[str, Any]) -> str | None:
+    choices = distribution.get("values")
     if not isinstance(choices, (list, tuple, np.ndarray)):
         return "the batch size should be drawn from the list of the three sizes the question names"
-    if sorted(int(c) for c in choices) != [32, 64, 128] or len(choices) != 3:
+    if not all(is_number(c) and float(c) == int(c) for c in choices) or sorted(int(c) for c in choices) != [32, 64, 128]:
         return f"the batch sizes should be 32, 64 and 128, found {list(choices)}"
     return None
 
 
-def _search(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    from sklearn.model_selection import RandomizedSearchCV
-
-    if not isinstance(value, RandomizedSearchCV):
-        return (f"this is a {type(value).__name__}, not a random search: the question asks for candidates drawn "
+def _search(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: the search is a seeded random search over the asked distributions, with the set-up's
+    numbers of candidates and folds, refitted by macro F1 on the development data."""
+    if facts["class"] != "RandomizedSearchCV" or not facts["random_search"]:
+        return (f"this is a {facts['class']}, not a random search: the question asks for candidates drawn "
                 "at random from distributions")
-    distributions = value.param_distributions
-    if not isinstance(distributions, Mapping):
+    distributions = facts["distributions"]
+    if not isinstance(distributions, dict):
         return "give one dict of distributions (not a list of them)"
     if set(distributions) != {"optimizer__learning_rate", "batch_size"}:
-        return f"the search should vary the learning rate and the batch size, found {sorted(distributions)}"
+        return f"the search should vary the learning rate and the batch size, found {sorted(map(str, distributions))}"
     problem = _learning_rate_problem(distributions["optimizer__learning_rate"])
     problem = problem or _batch_size_problem(distributions["batch_size"])
     if problem:
         return problem
-    if value.n_iter != namespace.get("N_ITER"):
-        return f"the search draws {value.n_iter} candidates; the question asks for N_ITER"
-    if value.cv is None:  # scikit-learn's default
-        folds, default = getattr(value, "n_splits_", 5), " (scikit-learn's default)"
+    if not is_number(facts["n_iter"]) or facts["n_iter"] != given["N_ITER"]:
+        return f"the search draws {facts['n_iter']} candidates; the question asks for N_ITER"
+    cv = facts["cv"]
+    if cv is None:  # scikit-learn's default
+        folds = facts["n_splits"] if facts.get("fitted") and facts.get("n_splits") is not None else 5
+        default = " (scikit-learn's default)"
     else:
-        folds = value.cv if isinstance(value.cv, int) else getattr(value.cv, "get_n_splits", lambda: None)()
-        default = ""
-    if folds != namespace.get("N_FOLDS"):
+        folds, default = (cv if is_number(cv) else cv.get("splits") if isinstance(cv, dict) else None), ""
+    if folds != given["N_FOLDS"]:
         return f"the search uses {folds} folds{default}; the question asks for N_FOLDS"
-    if value.random_state is None or value.random_state != namespace.get("SEED"):
+    if not is_number(facts["random_state"]) or facts["random_state"] != given["SEED"]:
         return "the search is not seeded with SEED, so its candidates change from run to run"
-    if value.refit != "f1_macro":
-        return f"the winner should be chosen (refit) by macro F1, found {value.refit!r}"
-    if not hasattr(value, "cv_results_"):
+    if facts["refit"] != "f1_macro":
+        return f"the winner should be chosen (refit) by macro F1, found {facts['refit']!r}"
+    if not facts["fitted"]:
         return "the search has not been fitted yet"
     for key in ("mean_test_accuracy", "mean_test_f1_macro"):
-        if key not in value.cv_results_:
+        if key not in facts["result_keys"]:
             return "the search should score both accuracy and macro F1"
-    fitted_on = getattr(getattr(value, "best_estimator_", None), "X_shape_", (None,))[0]
-    x_dev = namespace.get("X_dev")
-    if x_dev is not None and fitted_on != len(x_dev):
-        test = namespace.get("X_test")
-        where = " (that is the size of the test set)" if test is not None and fitted_on == len(test) else ""
-        return (f"the search was fitted on {fitted_on} samples{where}; the development set has {len(x_dev)}: "
+    fitted_on, n_dev, n_test = facts["fitted_on"], given["n_dev"], given["n_test"]
+    if n_dev is not None and fitted_on != n_dev:
+        where = " (that is the size of the test set)" if fitted_on == n_test else ""
+        return (f"the search was fitted on {fitted_on} samples{where}; the development set has {n_dev}: "
                 "tune on the development data and keep the test set for the final evaluation")
     return None
 
@@ -232,9 +344,14 @@ def _public_report(spread_of_best: float) -> dict:
             "more_iterations_worth_it": spread_of_best < 0.02}
 
 
+# Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
+# its snapshot restores them too (dlcourse/grading/kernel.py).
+SNAPSHOT_MODULES = ('scikeras.wrappers', 'dlcourse.keras_sklearn', 'sklearn.model_selection', 'scipy.stats')
+
 QUESTIONS = [
     ValueQuestion(
-        id="q1_param_grid", points=2, variable="param_grid", validate=_param_grid,
+        id="q1_param_grid", points=2, variable="param_grid", facts=_grid_facts, given_facts=_grid_given,
+        decide=_param_grid,
         hint="name each hyperparameter as the wrapper routes it: the learning rate belongs to the optimizer, the "
              "units to the build function, the batch size to the wrapper itself; each maps to the values to try.",
     ),
@@ -258,7 +375,7 @@ QUESTIONS = [
              "value (the first one, on a tie) points into the list of params.",
     ),
     ValueQuestion(
-        id="q4_search", points=2, variable="search", validate=_search,
+        id="q4_search", points=2, variable="search", facts=_search_facts, given_facts=_search_given, decide=_search,
         hint="think about three things: which search class draws candidates from distributions instead of trying "
              "every combination, which distribution spreads the learning rate evenly over its orders of magnitude, "
              "and which data a search may see.",

@@ -8,51 +8,114 @@ for the run-and-decide question, the student's own run.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
+from dlcourse.assessment.compare import is_number
+from dlcourse.assessment.facts import plain
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 A = np.array
 SPACE_KEYS = {"optimizer__learning_rate", "units", "batch_size"}
 
 
-def _space(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    from skopt.space import Categorical, Integer, Real, check_dimension
+DIMENSIONS = ("Real", "Integer", "Categorical")
 
-    if not isinstance(value, Mapping):
+
+def _dimension_fields(dimension: Any) -> dict:
+    """A scikit-optimize dimension as plain data (its kind, bounds, prior, categories), read from the object's own
+    attributes without running its methods; any other object by its type's name."""
+    from skopt.space import Categorical, Integer, Real
+
+    kind = type(dimension)
+    if kind not in (Real, Integer, Categorical):
+        return {"other": kind.__name__}
+    own = object.__getattribute__(dimension, "__dict__")
+    if kind is Categorical:
+        return {"kind": "Categorical", "categories": plain(list(tuple.__iter__(own["categories"])))
+                if issubclass(type(own.get("categories")), tuple) else plain(own.get("categories"))}
+    return {"kind": kind.__name__, "low": plain(own.get("low")), "high": plain(own.get("high")),
+            "prior": plain(own.get("prior"))}
+
+
+def _entry_facts(entry: Any) -> dict:
+    """One entry of the space: a shorthand (a tuple or list, turned into a dimension by the judge) or a dimension."""
+    if type(entry) in (tuple, list):
+        return {"shorthand": plain(entry)}
+    return _dimension_fields(entry)
+
+
+def _space_facts(value: Any, namespace: Mapping[str, Any]) -> Any:
+    """In the kernel: the student's space as plain data, one entry per hyperparameter name."""
+    if not issubclass(type(value), dict):  # a dict, or a subclass read with the dict's own methods
+        return {"not a dict": type(value).__name__}
+    return {"entries": {plain(key): _entry_facts(entry) for key, entry in dict.items(value)}}
+
+
+def _dimension(entry: Mapping[str, Any]) -> dict:
+    """An entry's dimension as plain fields; a shorthand is read here, in the judging process, by scikit-optimize."""
+    import warnings
+
+    from skopt.space import check_dimension
+
+    if "shorthand" not in entry:
+        if "other" in entry:
+            raise ValueError(f"a {entry['other']}")
+        return dict(entry)
+    shorthand = entry["shorthand"]
+    if not all(is_number(v) or isinstance(v, str) for v in shorthand):
+        raise ValueError(f"found {shorthand!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-optimize's warning about how it will read [a, b] one day
+        return _dimension_fields(check_dimension(shorthand))
+
+
+def _described(dimension: Mapping[str, Any]) -> str:
+    if dimension["kind"] == "Categorical":
+        return f"Categorical({dimension['categories']})"
+    return f"{dimension['kind']}(low={dimension['low']}, high={dimension['high']}, prior={dimension['prior']!r})"
+
+
+def _space(facts: Mapping[str, Any], given: Any) -> str | None:
+    """Outside the kernel: each hyperparameter has the asked kind of dimension, range, scale and choices."""
+    if "entries" not in facts:
         return "expected a dict from hyperparameter names to scikit-optimize dimensions"
+    value = facts["entries"]
     if "activation" in value or "model__activation" in value:
         return "the lesson's build_network has no activation argument: a search could not set it"
     if "units" in value and "model__units" in value:
         return "the number of units appears twice (under two names): give it once"
     # scikeras routes `model__units` to the build function's `units` argument, as a bare `units` does
-    found = {("units" if key == "model__units" else key): dimension for key, dimension in value.items()}
+    found = {("units" if key == "model__units" else key): entry for key, entry in value.items()}
     if set(found) != SPACE_KEYS:
         return f"expected the hyperparameters {sorted(SPACE_KEYS)}, found {sorted(map(str, value))}"
     try:
-        lr, units, batch = (check_dimension(found[k]) for k in ("optimizer__learning_rate", "units", "batch_size"))
+        lr, units, batch = (_dimension(found[k]) for k in ("optimizer__learning_rate", "units", "batch_size"))
     except Exception as exc:
         return f"not a dimension scikit-optimize understands ({exc})"
-    if not isinstance(lr, Real):
-        return f"the learning rate should be a real number, found {type(lr).__name__}"
-    if not np.allclose(lr.bounds, (1e-4, 1e-1)):
-        return f"the learning rate should range from 0.0001 to 0.1, found {lr.bounds}"
-    if lr.prior != "log-uniform":
+    if lr["kind"] != "Real":
+        return f"the learning rate should be a real number, found {lr['kind']}"
+    if not (is_number(lr["low"]) and is_number(lr["high"]) and np.allclose((lr["low"], lr["high"]), (1e-4, 1e-1))):
+        return f"the learning rate should range from 0.0001 to 0.1, found {(lr['low'], lr['high'])}"
+    if lr["prior"] != "log-uniform":
         return "the learning rate is drawn uniformly: most draws would land in the top decade; use a log scale"
-    if not isinstance(units, Integer):
-        return f"the number of units should be a range of whole numbers, found {type(units).__name__}"
-    if tuple(units.bounds) != (16, 256):
-        return f"the number of units should range from 16 to 256, found {tuple(units.bounds)}"
-    if not isinstance(batch, Categorical):
-        return (f"the batch size became {batch}: a range, not the four choices the question names "
+    if units["kind"] != "Integer":
+        return f"the number of units should be a range of whole numbers, found {units['kind']}"
+    if not (is_number(units["low"]) and is_number(units["high"])) or (units["low"], units["high"]) != (16, 256):
+        return f"the number of units should range from 16 to 256, found {(units['low'], units['high'])}"
+    if batch["kind"] != "Categorical":
+        return (f"the batch size became {_described(batch)}: a range, not the four choices the question names "
                 "(a pair of whole numbers is read as a range)")
-    if sorted(batch.categories) != [16, 32, 64, 128]:
-        return f"the batch sizes should be 16, 32, 64 and 128, found {list(batch.categories)}"
-    if not all(isinstance(size, (int, np.integer)) and not isinstance(size, bool) for size in batch.categories):
-        return (f"the batch sizes should be whole numbers, found {list(batch.categories)}: Keras cannot cut its data "
+    categories = batch["categories"]
+    if not isinstance(categories, list) or not all(is_number(c) for c in categories) \
+            or sorted(categories) != [16, 32, 64, 128]:
+        return f"the batch sizes should be 16, 32, 64 and 128, found {categories}"
+    if not all(isinstance(size, (int, np.integer)) for size in categories):
+        return (f"the batch sizes should be whole numbers, found {categories}: Keras cannot cut its data "
                 "into batches of a fractional size")
     return None
 
@@ -92,17 +155,15 @@ def _lcb_cases(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 # --------------------------------------------------------------------------- question 4
 
 
-def _surrogate(result: Any) -> str:
-    """The kind of surrogate behind a scikit-optimize result: "gp", "forest", "gbrt", "dummy" or "unknown"."""
-    specs = getattr(result, "specs", None) or {}
-    estimator = specs.get("args", {}).get("base_estimator")
-    models = list(getattr(result, "models", []) or [])
+def _surrogate(specs: Mapping[str, Any]) -> str:
+    """The kind of surrogate behind a run, from its facts: "gp", "forest", "gbrt", "dummy" or "unknown"."""
+    estimator, model = specs.get("estimator"), specs.get("first_model")
     if isinstance(estimator, str):
         name = estimator.lower()
-    elif estimator is not None:
-        name = type(estimator).__name__.lower()
-    elif models:
-        name = type(models[0]).__name__.lower()
+    elif isinstance(estimator, dict):
+        name = str(estimator.get("type", "")).lower()
+    elif model is not None:
+        name = str(model).lower()
     else:
         return "dummy"
     if name == "dummy":
@@ -116,55 +177,114 @@ def _surrogate(result: Any) -> str:
     return "unknown"
 
 
-def _result(value: Any, namespace: Mapping[str, Any]) -> str | None:
-    from skopt.space import Real
+def objective_value(x: float) -> float:
+    """The set-up cell's objective at ``x`` (a test asserts that the notebook's ``objective`` is this one)."""
+    return float(0.05 + 0.04 * (x + 2.5) ** 2 + 0.12 * np.exp(-(((x + 1.2) / 0.3) ** 2)))
 
-    for attribute in ("x", "fun", "x_iters", "func_vals", "specs"):
-        if not hasattr(value, attribute):
-            return "expected the result object that scikit-optimize's optimizer returns"
-    kind = _surrogate(value)
+
+PROBES = (-5.0, -3.3, -2.5, -1.2, -0.7, 0.0)  # where given_facts compares the set-up's objective with objective_value
+OBJECTIVE_CHANGED = "`objective` is not the function of the set-up cell any more: run that cell again"
+
+
+def _args_facts(args: Any) -> dict:
+    """The recorded arguments of a run that the question asks about, as plain data."""
+    if type(args) is not dict:
+        return {}
+    def get(key: str, default: Any = None) -> Any:
+        return dict.get(args, key, default)  # the dict's own lookup, whatever a subclass says
+
+    estimator, state = get("base_estimator"), get("random_state")
+    return {"estimator": estimator if type(estimator) is str else None if estimator is None
+            else {"type": type(estimator).__name__},
+            "n_random_starts": plain(get("n_random_starts")), "n_initial_points": plain(get("n_initial_points")),
+            "x0": get("x0") is not None, "generator": plain(get("initial_point_generator", "random")),
+            "random_state": "none" if state is None else "global" if state is np.random.mtrand._rand else "set"}
+
+
+def _result_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: a scikit-optimize result's points, values, space and recorded arguments, as plain data."""
+    from scipy.optimize import OptimizeResult
+    from skopt.space import Space
+
+    if type(value) is not OptimizeResult:
+        return {"result": False, "class": type(value).__name__}
+    get = lambda key: dict.get(value, key)  # noqa: E731
+    specs = get("specs")
+    facts: dict = {"result": all(dict.__contains__(value, k) for k in ("x", "fun", "x_iters", "func_vals", "specs")),
+                   "x_iters": plain(get("x_iters")), "func_vals": plain(get("func_vals")),
+                   "args": _args_facts(dict.get(specs, "args") if type(specs) is dict else None)}
+    models = get("models")
+    facts["args"]["first_model"] = type(list.__getitem__(models, 0)).__name__ if type(models) is list and models else None
+    space = get("space")
+    dimensions = object.__getattribute__(space, "__dict__").get("dimensions") if type(space) is Space else None
+    facts["dimensions"] = [_dimension_fields(d) for d in list.__iter__(dimensions)] if type(dimensions) is list else None
+    return facts
+
+
+def _result_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up's numbers of calls and random starts and its seed (for the grader: the solution's run's), after
+    making sure its ``objective`` is still the set-up cell's."""
+    objective = namespace.get("objective")
+    try:
+        matches = callable(objective) and all(
+            math.isclose(float(objective([x])), objective_value(x), rel_tol=1e-12, abs_tol=1e-15) for x in PROBES)
+    except Exception:
+        matches = False
+    if not matches:
+        raise ValueError(OBJECTIVE_CHANGED)
+    return {"N_CALLS": plain(namespace.get("N_CALLS")), "N_INITIAL": plain(namespace.get("N_INITIAL")),
+            "SEED": plain(namespace.get("SEED"))}
+
+
+def _result(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: a seeded Gaussian-process run of the set-up's objective over [-5, 0], with the set-up's
+    numbers of calls and random starts."""
+    if not facts.get("result"):
+        return "expected the result object that scikit-optimize's optimizer returns"
+    args = facts["args"]
+    kind = _surrogate(args)
     if kind != "gp":
         described = {"dummy": "random sampling with no surrogate at all", "forest": "a random-forest surrogate",
                      "gbrt": "a gradient-boosting surrogate"}.get(kind, "an unknown surrogate")
         return f"this result was produced by {described}; the question asks for a Gaussian-process surrogate"
-    dimensions = value.space.dimensions
-    if len(dimensions) != 1 or not isinstance(dimensions[0], Real) or not np.allclose(dimensions[0].bounds, (-5, 0)):
-        return f"the search space should be one real dimension from -5 to 0, found {dimensions}"
-    objective = namespace.get("objective")
-    if objective is not None:
-        again = np.array([objective(list(x)) for x in value.x_iters], dtype=float)
-        if not np.allclose(again, value.func_vals, rtol=1e-9, atol=1e-12):
-            return "the values in the result are not those of `objective` at its points: minimise `objective` itself"
-    n_calls = namespace.get("N_CALLS")
-    if len(value.x_iters) != n_calls:
-        return f"expected N_CALLS evaluations, found {len(value.x_iters)}"
-    args = value.specs.get("args", {})
-    if initial_points(value) != namespace.get("N_INITIAL"):
-        return f"the run started with {initial_points(value)} random points; the question asks for N_INITIAL"
-    if args.get("x0") is not None:
+    dimensions = facts["dimensions"]
+    if not isinstance(dimensions, list) or len(dimensions) != 1 or dimensions[0].get("kind") != "Real" \
+            or not np.allclose((dimensions[0]["low"], dimensions[0]["high"]), (-5, 0)):
+        shown = [_described(d) if "kind" in d else d.get("other") for d in dimensions or []]
+        return f"the search space should be one real dimension from -5 to 0, found {shown}"
+    points, values = facts["x_iters"], facts["func_vals"]
+    if not isinstance(points, list) or not all(isinstance(p, list) and len(p) == 1 and is_number(p[0]) for p in points) \
+            or not isinstance(values, np.ndarray) or values.dtype.kind != "f" or values.shape != (len(points),):
+        return "expected the result object that scikit-optimize's optimizer returns"
+    again = np.array([objective_value(float(p[0])) for p in points], dtype=float)
+    if not np.allclose(again, values, rtol=1e-9, atol=1e-12):
+        return "the values in the result are not those of `objective` at its points: minimise `objective` itself"
+    if len(points) != given["N_CALLS"]:
+        return f"expected N_CALLS evaluations, found {len(points)}"
+    if initial_points(args) != given["N_INITIAL"]:
+        return f"the run started with {initial_points(args)} random points; the question asks for N_INITIAL"
+    if args["x0"]:
         return ("the run started from points you gave it (x0) before its random ones; the question asks for "
                 "N_INITIAL random starting points only")
-    generator = args.get("initial_point_generator", "random")
-    if generator != "random":
-        return (f"the starting points were laid out by {generator!r}, not drawn at random; the question asks for "
-                "random starting points")
-    state = args.get("random_state")
-    if state is None or state is np.random.mtrand._rand:
+    if args["generator"] != "random":
+        return (f"the starting points were laid out by {args['generator']!r}, not drawn at random; the question asks "
+                "for random starting points")
+    if args["random_state"] != "set":
         return "the run was not seeded with SEED, so its points change from run to run"
-    seed = namespace.get("SEED")
-    if seed is not None and not np.allclose(_first_point(seed), value.x_iters[0]):
+    seed = given["SEED"]
+    if seed is not None and not np.allclose(_first_point(seed), points[0]):
         return "the run was not seeded with SEED: its first random point differs from a run seeded so"
     return None
 
 
-def initial_points(result: Any) -> int | None:
-    """How many random starting points a scikit-optimize run used. Its deprecated ``n_random_starts``,
-    when given, overrides ``n_initial_points`` (whose default then stays in the recorded arguments)."""
-    args = (getattr(result, "specs", None) or {}).get("args", {})
+def initial_points(args: Mapping[str, Any]) -> int | None:
+    """How many random starting points a scikit-optimize run used, from its recorded arguments. Its deprecated
+    ``n_random_starts``, when given, overrides ``n_initial_points`` (whose default then stays recorded)."""
     starts = args.get("n_random_starts")
     return starts if starts is not None else args.get("n_initial_points")
 
 
+@functools.lru_cache(maxsize=8)
 def _first_point(seed: int) -> list:
     """The first random point a gp_minimize run over Real(-5, 0) seeded with ``seed`` evaluates."""
     from skopt import gp_minimize
@@ -261,9 +381,13 @@ MOVING_POINTS = [-1.0, -4.0, -0.5, -1.1, -3.0, -0.45, -3.1]
 MOVING_VALUES = [1.0, 2.0, 0.8, 0.9, 0.2, 0.7, 0.3]
 
 
+# Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
+# its snapshot restores them too (dlcourse/grading/kernel.py).
+SNAPSHOT_MODULES = ('skopt', 'skopt.space', 'sklearn.model_selection')
+
 QUESTIONS = [
     ValueQuestion(
-        id="q1_search_space", points=2, variable="space", validate=_space,
+        id="q1_search_space", points=2, variable="space", facts=_space_facts, decide=_space,
         hint="each hyperparameter needs the right kind of dimension (real, whole number, or a list of choices) and "
              "the learning rate a logarithmic scale; check what the shorthand turns a pair of whole numbers into.",
     ),
@@ -297,7 +421,8 @@ QUESTIONS = [
              "(the first one on a tie), and the answer is that point, not its position.",
     ),
     ValueQuestion(
-        id="q4_gp_minimize", points=2, variable="result", validate=_result,
+        id="q4_gp_minimize", points=2, variable="result", facts=_result_facts, given_facts=_result_given,
+        decide=_result,
         hint="scikit-optimize has one minimiser per kind of surrogate; the question names the Gaussian-process one, "
              "and asks for a real interval, the given numbers of calls and random starts, and the seed.",
     ),
