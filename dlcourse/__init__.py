@@ -8,4 +8,16 @@ from dlcourse.budget import budget, is_smoke
 from dlcourse.reproducibility import seed_everything
 
 __all__ = ["budget", "is_smoke", "seed_everything", "__version__"]
-__version__ = "0.1.0"
+
+
+def _version() -> str:
+    """The release, set once in pyproject.toml and read from the installed package's metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dlcourse")
+    except PackageNotFoundError:  # imported from a folder without installing it
+        return "0+unknown"
+
+
+__version__ = _version()

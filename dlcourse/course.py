@@ -39,3 +39,20 @@ def colab_badge(relative_path: str) -> str:
 def pip_source() -> str:
     """What Colab's setup cell pip-installs to get this helper package."""
     return f"git+https://github.com/{REPOSITORY}@{BRANCH}"
+
+
+def release_tag(version: str | None = None) -> str:
+    """The git tag of a release, ``v<version>`` (default: this package's version)."""
+    if version is None:
+        from dlcourse import __version__ as version
+    return f"v{version}"
+
+
+def release_pip_source(version: str | None = None) -> str:
+    """What Colab's setup cell pip-installs to get the helper package of the notebook's own release."""
+    return f"git+https://github.com/{REPOSITORY}@{release_tag(version)}"
+
+
+def github_url(relative_path: str) -> str:
+    """The GitHub page of a file given its path inside the repository (on ``BRANCH``)."""
+    return f"https://github.com/{REPOSITORY}/blob/{BRANCH}/{relative_path}"

@@ -127,8 +127,10 @@ def check_scikeras() -> Line:
 
 
 def report(*, devices: bool = True) -> list[Line]:
-    """Run every check; print and return the lines."""
-    lines = [check_python()]
+    """Run every check; print and return the lines (the first names the course's release)."""
+    from dlcourse import __version__
+
+    lines = [Line(True, "dlcourse", f"{__version__} (the course's release, as in CHANGELOG.md)"), check_python()]
     lines += [check_package(name, minimum) for name, minimum in REQUIRED.items()]
     lines += [check_budget(), check_data(), check_scikeras()]
     if devices:

@@ -13,6 +13,7 @@ The metrics themselves are computed with scikit-learn, as the lessons show first
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +21,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 READOUT_CLASS = "dlcourse-readout"  # the CSS class of an explorer's line of numbers (the browser test reads it)
+# Set (to 1) where no widget frontend will ever show the output, e.g. by `dlcourse site`: each explorer then
+# draws its figure and numbers once, at the slider's starting value, with a note, instead of a dead control.
+STATIC_ENV = "DLCOURSE_STATIC_EXPLORERS"
+
+
+def static_explorers() -> bool:
+    """True when explorers are drawn once as a picture (``DLCOURSE_STATIC_EXPLORERS`` is set)."""
+    return os.environ.get(STATIC_ENV, "").strip() not in ("", "0")
 
 
 class Explorer:
@@ -34,6 +43,12 @@ class Explorer:
         from ipywidgets import HTML, VBox, interactive_output
 
         self.name, self.controls, self._draw = name, dict(controls), draw
+        if static_explorers():
+            values = {key: control.value for key, control in self.controls.items()}
+            self.readout, self._text = None, draw(**values)
+            at = ", ".join(f"{key} {value:g}" for key, value in values.items())
+            print(f"{self._text}\n(A picture of the {name} at {at}: run the notebook to move the slider.)")
+            return
         self.readout = HTML()
         self.output = interactive_output(self._update, self.controls)
         self.box = VBox([*self.controls.values(), self.readout, self.output])
@@ -46,6 +61,8 @@ class Explorer:
     @property
     def text(self) -> str:
         """The numbers the explorer shows now, as plain text."""
+        if self.readout is None:  # drawn once, as a picture
+            return self._text
         value = self.readout.value
         return html.unescape(value[value.index(">") + 1: value.rindex("</pre>")]) if value else ""
 

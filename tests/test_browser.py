@@ -19,7 +19,6 @@ import ast
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -33,12 +32,12 @@ import nbformat
 import psutil
 import pytest
 
+from tests.chromium import launched_chromium, require_chromium
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = os.environ.get("DLCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-INSTALL = "apt-get install chromium (Debian/Ubuntu, as root) and pip install playwright"
 PROBE_MARK = "BROWSER-PROBE "
 RUN_ALL_TIMEOUT = 600  # seconds for "Run All Cells" of one lesson in the smoke budget (about 20 s on an idle machine)
 
@@ -136,12 +135,7 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        pytest.skip(f"Playwright is not installed: {INSTALL}")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed: {INSTALL}")
+    require_chromium()
     folder = tmp_path_factory.mktemp("lab")
     home = tmp_path_factory.mktemp("lab-home")
     # JupyterLab's own settings for the test: every cell attached to the page (its default windowing
@@ -181,17 +175,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.fixture(scope="module")
 def browser(lab: Lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 # --------------------------------------------------------------------------- driving a notebook
