@@ -230,23 +230,43 @@ def test_q4_wrong_searches_fail(network, data):
 # --------------------------------------------------------------------------- q5: what the search found and cost
 
 
-def report_with(*, metric="f1_macro", half_extra=0, sliced=True, spread_of="best", refit=True, per_fold=True,
-                tie="first", decide=lambda gain, spread, n_splits, first_best: gain > spread):
-    """A report_search that follows the question except where a keyword says otherwise."""
+def corrected_t(d, k, correction=True):
+    """Lesson 03's corrected paired t statistic of the per-fold differences ``d`` (uncorrected: d's standard error)."""
+    se = d.std(ddof=1) * np.sqrt(1 / k + 1 / (k - 1) if correction else 1 / k)
+    return d.mean() / se if se > 0 else float(np.sign(d.mean())) * np.inf if d.mean() != 0 else 0.0
+
+
+def paired(fold):
+    """The right rule: the second half's best ahead by the corrected paired t-test, two-sided at 5 %."""
+    from scipy import stats
+
+    return fold["t"] > stats.t.ppf(0.975, df=fold["k"] - 1)
+
+
+def report_with(*, metric="f1_macro", half_extra=0, sliced=True, refit=True, per_fold=True, tie="first",
+                decide=paired):
+    """A report_search that follows the question except where a keyword says otherwise. ``decide`` gets the
+    per-fold differences (second half's best - first half's best, as this report reads the halves), both
+    candidates' fold scores, the corrected t, the gain of best_all over best_first_half, the fold spread of the
+    best candidate and the mean fold spread of all."""
     def report_search(results, n_splits, refit_seconds):
         scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
         half = len(scores) // 2 + half_extra
         best = int(np.argmax(scores)) if tie == "first" else len(scores) - 1 - int(np.argmax(scores[::-1]))
-        first = scores[:half] if sliced else scores
+        first_scores = scores[:half] if sliced else scores
+        first = int(np.argmax(first_scores))
+        second = half + int(np.argmax(scores[half:])) if sliced else best
+        folds = np.array([results[f"split{i}_test_f1_macro"] for i in range(n_splits)], dtype=float)
+        d = folds[:, second] - folds[:, first]
         spreads = np.asarray(results["std_test_f1_macro"], dtype=float)
-        spread = {"best": spreads[best], "first half's best": spreads[int(np.argmax(first))],
-                  "mean": spreads.mean()}[spread_of]
+        fold = {"d": d, "a": folds[:, first], "b": folds[:, second], "k": n_splits, "t": corrected_t(d, n_splits),
+                "gain": float(scores.max() - first_scores.max()), "spread": spreads[best],
+                "mean spread": spreads.mean()}
         fit_seconds = float(np.sum(results["mean_fit_time"])) * (n_splits if per_fold else 1)
         return {"best_params": results["params"][best], "n_fits": len(scores) * n_splits + int(refit),
                 "train_seconds": fit_seconds + (refit_seconds if refit else 0.0),
-                "best_first_half": float(first.max()), "best_all": float(scores.max()),
-                "more_iterations_worth_it": bool(decide(float(scores.max()) - float(first.max()), spread, n_splits,
-                                                        float(first.max())))}
+                "best_first_half": float(first_scores.max()), "best_all": float(scores.max()),
+                "more_iterations_worth_it": bool(decide(fold))}
     return report_search
 
 
@@ -255,29 +275,48 @@ def test_q5_the_solution_and_the_reference_pass():
     assert_accepted("q5_search_report", {"np": np, "report_search": report_with()})
 
 
+def welch(fold):
+    """Unpaired: the two candidates' fold scores as two independent samples."""
+    from scipy import stats
+
+    t, p = stats.ttest_ind(fold["b"], fold["a"], equal_var=False)
+    return t > 0 and p < 0.05
+
+
 @pytest.mark.parametrize("wrong, phrase", [
     ({"sliced": False}, "best_first_half"),  # forgot to keep only the first half
     ({"half_extra": 1}, "best_first_half"),  # off by one: n // 2 + 1 candidates
     ({"metric": "accuracy"}, "best_params"),
     ({"refit": False}, "n_fits"),
     ({"per_fold": False}, "train_seconds"),  # the mean fit time taken as the total of a candidate's folds
-    ({"spread_of": "first half's best"}, "more_iterations_worth_it"),
-])
+    # the old rule: the gain against the best candidate's fold spread, the yardstick lesson 03 rejects
+    ({"decide": lambda fold: fold["gain"] > fold["spread"]}, "compare the two halves' best candidates fold by fold"),
+    ({"decide": lambda fold: fold["gain"] > fold["mean spread"]}, "more_iterations_worth_it"),  # the mean spread
+    ({"decide": lambda fold: fold["d"].mean() > 0}, "more_iterations_worth_it"),  # ahead on average only
+    ({"decide": lambda fold: bool(np.all(fold["d"] > 0))}, "more_iterations_worth_it"),  # ahead on every fold
+    ({"decide": welch}, "more_iterations_worth_it"),  # unpaired: the fold effect hides the gain
+], ids=["no slice", "half one long", "accuracy", "no refit", "mean fit time", "gain vs best's spread",
+        "gain vs mean spread", "ahead on average", "ahead on every fold", "unpaired"])
 def test_q5_wrong_reports_fail(wrong, phrase):
     assert_rejected("q5_search_report", {"np": np, "report_search": report_with(**wrong)}, phrase)
 
 
+def critical(fold, q=0.975, df_shift=-1):
+    from scipy import stats
+
+    return stats.t.ppf(q, df=fold["k"] + df_shift)
+
+
 @pytest.mark.parametrize("wrong", [
     {"tie": "last"},  # the last of two tied candidates
-    {"spread_of": "mean"},  # the mean spread of all candidates as the yardstick
     {"half_extra": -1},  # a first half one short
-    {"decide": lambda gain, spread, n_splits, first_best: gain >= spread},  # "by more than" read as "at least"
-    {"decide": lambda gain, spread, n_splits, first_best: gain > 2 * spread},
-    {"decide": lambda gain, spread, n_splits, first_best: gain > spread * n_splits ** 0.5},
-    {"decide": lambda gain, spread, n_splits, first_best: gain > spread / n_splits ** 0.5},  # a standard error
-    {"decide": lambda gain, spread, n_splits, first_best: gain / first_best > spread},  # a relative gain
-], ids=["last of ties", "mean spread", "half one short", ">=", "2 spreads", "spread x root folds",
-        "standard error", "relative gain"])
+    {"decide": lambda fold: corrected_t(fold["d"], fold["k"], correction=False) > critical(fold)},  # uncorrected
+    {"decide": lambda fold: fold["t"] > critical(fold, q=0.95)},  # one-sided
+    {"decide": lambda fold: fold["t"] > critical(fold, df_shift=0)},  # K degrees of freedom
+    {"decide": lambda fold: fold["t"] > 4.303},  # 3 folds' critical value, whatever the folds
+    {"decide": lambda fold: abs(fold["t"]) > critical(fold)},  # a clear difference either way
+], ids=["last of ties", "half one short", "uncorrected", "one-sided", "K degrees of freedom",
+        "fixed critical value", "either way"])
 @pytest.mark.parametrize("seed", [0, 1, 2024])
 def test_q5_wrong_reports_that_only_hidden_cases_catch_fail_in_the_grader(wrong, seed):
     namespace = {"np": np, "report_search": report_with(**wrong)}
@@ -289,24 +328,37 @@ def test_q5_wrong_reports_that_only_hidden_cases_catch_fail_in_the_grader(wrong,
 def test_q5_a_run_whose_best_comes_first_cannot_hide_a_wrong_rule():
     """The seeded full-budget run's best candidate is its first: there, forgetting the slice gives the right
     numbers. check must still fail it, on the public cases."""
+    folds = np.linspace(0.9, 0.5, 8)[:, None] + np.array([-0.01, 0.0, 0.01])
     results = {"params": [{"optimizer__learning_rate": 0.01 * (i + 1), "batch_size": 32} for i in range(8)],
                "mean_fit_time": np.full(8, 2.0), "mean_test_accuracy": np.linspace(0.9, 0.5, 8),
-               "mean_test_f1_macro": np.linspace(0.9, 0.5, 8), "std_test_f1_macro": np.full(8, 0.02)}
+               **{f"split{i}_test_f1_macro": folds[:, i] for i in range(3)},
+               "mean_test_f1_macro": folds.mean(axis=1), "std_test_f1_macro": folds.std(axis=1)}
     assert report_with(sliced=False)(results, 3, 1.0) == report_with()(results, 3, 1.0)
     assert_rejected("q5_search_report", {"np": np, "report_search": report_with(sliced=False)}, "best_first_half")
 
 
-def test_q5_hidden_cases_separate_the_spreads():
-    """In every drawn table with a late best, the best's spread and the other spreads decide differently."""
-    for seed in range(30):
-        for (results, _, _), _ in questions_for(NB)["q5_search_report"].hidden(np.random.default_rng(seed)):
-            scores, spreads = results["mean_test_f1_macro"], results["std_test_f1_macro"]
-            assert len(scores) % 2 == 0
-            best, first = int(np.argmax(scores)), int(np.argmax(scores[:len(scores) // 2]))
-            gain = scores.max() - scores[first]
-            if best != first and gain != spreads[best]:  # (the case with a gain equal to the spread tests ">")
-                right = gain > spreads[best]
-                assert right != (gain > spreads[first]) and right != (gain > spreads.mean())
+MISREADINGS = {
+    "gain vs best's spread": lambda fold: fold["gain"] > fold["spread"],
+    "gain vs mean spread": lambda fold: fold["gain"] > fold["mean spread"],
+    "ahead on average": lambda fold: fold["d"].mean() > 0,
+    "ahead on every fold": lambda fold: bool(np.all(fold["d"] > 0)),
+    "uncorrected": lambda fold: corrected_t(fold["d"], fold["k"], correction=False) > critical(fold),
+    "one-sided": lambda fold: fold["t"] > critical(fold, q=0.95),
+    "unpaired": welch,
+}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_q5_every_draw_of_hidden_cases_separates_each_misreading(seed):
+    """In every draw, each misreading of the rule (and forgetting the first-half slice) decides at least one
+    hidden table differently from the right rule."""
+    cases = questions_for(NB)["q5_search_report"].hidden(np.random.default_rng(seed))
+    right = [report_with()(*args)["more_iterations_worth_it"] for args, _ in cases]
+    assert True in right and False in right
+    for name, rule in {**MISREADINGS, "no slice": None}.items():
+        report = report_with(sliced=False) if rule is None else report_with(decide=rule)
+        decided = [report(*args)["more_iterations_worth_it"] for args, _ in cases]
+        assert decided != right, name
 
 
 # --------------------------------------------------------------------------- the exercise as a whole

@@ -277,33 +277,42 @@ def _search(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
 # A function of the search's results, judged on made-up results, because a student's own run cannot tell
 # a right rule from a wrong one: in the seeded full-budget run the best candidate is the first, so a "best of
 # the first half" that forgets to slice, or a decision made on any rule, gives the right numbers there.
+#
+# The decision is lesson 03's rule (``paired_decision``): the second half's best beats the first half's best by
+# a corrected paired t-test on their fold scores. The hidden cases are drawn so that each misreading decides one
+# of them differently: the fold spread of the best (or the mean spread) as a yardstick for the gain, a mean ahead
+# or ahead on every fold, a t-test without the correction, one-sided, with K degrees of freedom or with 3 folds'
+# critical value for every K, unpaired, or two-sided in the wrong direction (the first half's best clearly ahead).
+
+# (folds, per-fold differences second half's best - first half's best, size of the fold effects, right decision)
+_KINDS = {
+    "clear": (3, [0.10, 0.11, 0.12], 0.1875, True),  # t about 12; the best's fold spread (about 0.15) > the gain
+    "ahead, not shown": (3, [0.02, 0.03, 0.10], 0.0, False),  # ahead on every fold, t 1.26; spreads below the gain
+    "uncorrected only": (3, [0.04, 0.05, 0.07], 0.0625, False),  # t 3.82 < 4.30; uncorrected 6.05, one-sided 2.92
+    "clear, 5 folds": (5, [0.02, 0.03, 0.04, 0.05, 0.06], 0.125, True),  # t 3.77 > 2.78 (but < 4.30, 3 folds' value)
+    "behind": (3, [-0.10, -0.11, -0.12], 0.0625, False),  # the first half's best is clearly ahead: |t| > 4.30
+    "tie": (4, [0.0625, -0.0625, 0.03125, -0.03125], 0.03125, False),  # equal means across the halves
+}
 
 
-def _report_case(rng: np.random.Generator, n: int, best_late: bool, gain_vs_spread: str) -> tuple[tuple, dict]:
-    """Made-up results of ``n`` candidates (even, so that "the first half" is n // 2 under any reading).
-
-    ``best_late``: the best candidate lies in the second half, 0.125 above the first half's best, which
-    is the last candidate of the first half (so that a half one short misses it). ``gain_vs_spread``: the
-    best candidate's spread is just below the gain ("above": 0.1, so twice the spread, or the spread times
-    the root of the folds, is more than the gain), just above it ("below": 0.14, so the spread over the
-    root of the folds is less), or equal to it ("equal": 0.125; the gain must be *more* than the spread).
-    The spread of the first half's best and the mean spread lie on the other side of the gain, so that a
-    rule that reads the wrong spread decides wrongly. All these numbers are exact in binary.
-    """
+def _report_case(rng: np.random.Generator, n: int, kind: str) -> tuple[tuple, dict]:
+    """Made-up results of ``n`` candidates (even, so that "the first half" is n // 2 under any reading) scored on
+    K folds: the first half's best is the last candidate of the first half (so that a half one short misses it),
+    the second half's best lies anywhere in the second half, and their fold scores differ by ``_KINDS[kind]``'s
+    differences (in a drawn order) on top of a shared fold effect (which a paired comparison removes and an
+    unpaired one does not). The other candidates score well below both. In the tie, every score of the two is a
+    multiple of 1/64, so that their means are exactly equal."""
+    k, differences, effect, _ = _KINDS[kind]
     half = n // 2
-    scores = np.round(rng.uniform(0.40, 0.70, n), 3)
-    first_best = half - 1
-    scores[first_best] = 0.75
-    above = gain_vs_spread != "below"
-    if best_late:
-        best = int(rng.integers(half, n))
-        scores[best] = 0.875  # a gain of 0.125
-        near = {"above": 0.1, "below": 0.14, "equal": 0.125}[gain_vs_spread]
-        far = 0.25 if above else 0.0625
+    first, second = half - 1, int(rng.integers(half, n))
+    folds = np.round(rng.uniform(0.25, 0.45, (n, 1)) + rng.uniform(-0.02, 0.02, (n, k)), 3)
+    if kind == "tie":
+        shared = rng.permutation([-3, -1, 1, 3]) / 64
     else:
-        best, near, far = first_best, 0.0, 0.0  # no gain, no spread: 0 is not more than 0
-    spreads = np.round(rng.uniform(0.15, 0.25, n) if above else rng.uniform(0.01, 0.05, n), 3)
-    spreads[first_best], spreads[best] = far, near
+        shared = np.round(np.linspace(-effect, effect, k)[rng.permutation(k)] + rng.uniform(-0.005, 0.005, k), 4)
+    folds[first] = 0.625 + shared
+    folds[second] = folds[first] + np.asarray(differences)[rng.permutation(k)]
+    scores = folds.mean(axis=1)
     accuracy = np.round(np.clip(scores + rng.uniform(-0.05, 0.05, n), 0, 1), 3)
     accuracy[int(np.argmin(scores))] = 0.95  # the best accuracy belongs to another candidate than the best F1
     results = {
@@ -311,37 +320,44 @@ def _report_case(rng: np.random.Generator, n: int, best_late: bool, gain_vs_spre
                    for b in rng.choice([32, 64, 128], n)],
         "mean_fit_time": np.round(rng.uniform(1.0, 9.0, n), 2), "std_fit_time": np.round(rng.uniform(0, 0.5, n), 2),
         "mean_test_accuracy": accuracy, "std_test_accuracy": np.round(rng.uniform(0.005, 0.06, n), 3),
-        "mean_test_f1_macro": scores, "std_test_f1_macro": spreads,
+        **{f"split{i}_test_f1_macro": folds[:, i].copy() for i in range(k)},
+        "mean_test_f1_macro": scores, "std_test_f1_macro": folds.std(axis=1),
     }
-    return (results, int(rng.integers(2, 6)), float(np.round(rng.uniform(1.0, 12.0), 2))), {}
+    return (results, k, float(np.round(rng.uniform(1.0, 12.0), 2))), {}
 
 
 def _reports(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    """Best late with a gain just above, just below and equal to the best's spread, best early (no gain,
-    no spread), and a tie across the halves."""
-    cases = [_report_case(rng, 8, True, "above"), _report_case(rng, 10, True, "below"),
-             _report_case(rng, 8, True, "equal"), _report_case(rng, 6, False, "above")]
-    (results, n_splits, refit), _ = _report_case(rng, 12, True, "above")
-    scores = results["mean_test_f1_macro"]
-    scores[5] = scores.max()  # tied across the halves (position 5 is the first half's best): the first one wins
-    cases.append(((results, n_splits, refit), {}))
-    return cases
+    """One table of each kind, of 6 to 12 candidates."""
+    return [_report_case(rng, int(rng.choice([6, 8, 10, 12])), kind) for kind in _KINDS]
 
 
-def _public_results(spread_of_best: float) -> dict:
-    scores = np.array([0.80, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91])
+def _public_results(differences: list[float], shared: list[float]) -> dict:
+    """8 candidates on 3 folds: the first half's best is the second (mean 0.90), the second half's best the sixth
+    (0.90 + the mean of ``differences``, 0.92 in both public cases)."""
+    means = np.array([0.80, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91])
+    folds = means[:, None] + np.array([-0.01, 0.0, 0.01])
+    folds[1] = 0.90 + np.array(shared)
+    folds[5] = folds[1] + np.array(differences)
     return {"params": [{"optimizer__learning_rate": lr, "batch_size": 32} for lr in
                        (0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005)],
             "mean_fit_time": np.array([2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5]),
             "mean_test_accuracy": np.array([0.95, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91]),
-            "mean_test_f1_macro": scores, "std_test_f1_macro": np.array([0.03, 0.04, 0.01, 0.01, 0.01,
-                                                                         spread_of_best, 0.01, 0.01])}
+            **{f"split{i}_test_f1_macro": folds[:, i] for i in range(3)},
+            "mean_test_f1_macro": folds.mean(axis=1), "std_test_f1_macro": folds.std(axis=1)}
 
 
-def _public_report(spread_of_best: float) -> dict:
+# ahead on every fold by about the same amount, against a large fold effect: shown (t = 10.95), although the gain
+# (0.02) is below the best candidate's fold spread (0.05)
+PUBLIC_SHOWN = ([0.018, 0.02, 0.022], [-0.06, 0.0, 0.06])
+# ahead on every fold and on average, by amounts that vary: not shown (t = 1.00), although the gain (0.02) is
+# above the best candidate's fold spread (0.015)
+PUBLIC_NOT_SHOWN = ([0.005, 0.01, 0.045], [0.0, 0.005, -0.005])
+
+
+def _public_report(worth_it: bool) -> dict:
     return {"best_params": {"optimizer__learning_rate": 0.002, "batch_size": 32}, "n_fits": 25,
             "train_seconds": 3 * 30.0 + 5.0, "best_first_half": 0.90, "best_all": 0.92,
-            "more_iterations_worth_it": spread_of_best < 0.02}
+            "more_iterations_worth_it": worth_it}
 
 
 # Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
@@ -382,26 +398,31 @@ QUESTIONS = [
     ),
     FunctionQuestion(
         id="q5_search_report", points=3, function="report_search",
-        public=[Case((_public_results(0.01), 3, 5.0), _public_report(0.01)),
-                Case((_public_results(0.05), 3, 5.0), _public_report(0.05))],
+        public=[Case((_public_results(*PUBLIC_SHOWN), 3, 5.0), _public_report(True)),
+                Case((_public_results(*PUBLIC_NOT_SHOWN), 3, 5.0), _public_report(False))],
         hidden=_reports,
         hint="everything is in the search's table of results: each candidate was trained once per fold and the "
-             "winner once more; the table stores times and scores as means over the folds, and the spread to "
-             "compare with is the best candidate's.",
+             "winner once more; the table stores times and scores as means over the folds, and each fold's "
+             "scores too: compare the two halves' best candidates fold by fold, as lesson 03 compares two settings.",
     ),
     WrittenQuestion(
         id="q6_more_iterations", points=2,
         rubric="2 points: quotes numbers from the student's own run (seconds per training, i.e. train_seconds / "
-               "n_fits; the gain of the second half against the best candidate's fold spread) and decides "
-               "consistently with them: a gain within the spread means more of the same iterations are unlikely "
-               "to help; a larger gain, or a best learning rate at the edge of the range, argues for more or for "
-               "moving the range. Names a better use of the time where one exists: more folds or repeated CV "
-               "(less noise), more epochs (the candidates train only EPOCHS epochs), a narrower range around the "
-               "best, or successive halving to try more candidates for the same cost. Mentioning that the best "
-               "score is optimistic (winner's curse) is a plus. 1 point: a sensible decision without the run's "
-               "numbers, or numbers without a decision. 0: no decision, or a decision its own numbers contradict. "
-               "Compare the quoted numbers with the student's printed search_report: numbers it did not print "
-               "(the lesson's, the model answer's, another run's) count as no numbers.",
+               "n_fits; the gain of the second half's best over the first half's, and whether lesson 03's paired "
+               "comparison on the same folds found it, i.e. more_iterations_worth_it) and decides consistently with "
+               "them: a gain the paired comparison does not find is not shown to be real (a gain small next to the "
+               "spread cannot be told from noise without a paired comparison), so more of the same iterations are "
+               "not shown to help (with 3 folds the test has little power: not shown is not shown useless); a gain "
+               "the paired comparison finds, or a best learning rate at the edge of the range, argues for more or "
+               "for moving the range. Treating the fold spread as a threshold (a gain below it is noise, above it is"
+               " real) is the rule lesson 03 rejects: at most 1 point for a decision made that way. Names a better "
+               "use of the time where one exists: more folds or repeated CV (less noise), more epochs (the "
+               "candidates train only EPOCHS epochs), a narrower range around the best, or successive halving to try"
+               " more candidates for the same cost. Mentioning that the best score is optimistic (winner's curse) is"
+               " a plus. 1 point: a sensible decision without the run's numbers, or numbers without a decision. 0: "
+               "no decision, or a decision its own numbers contradict. Compare the quoted numbers with the student's"
+               " printed search_report: numbers it did not print (the lesson's, the model answer's, another run's) "
+               "count as no numbers.",
     ),
     WrittenQuestion(
         id="q7_random_vs_grid", points=2,
