@@ -37,8 +37,9 @@ def colab_badge(relative_path: str) -> str:
 
 
 def pip_source() -> str:
-    """What Colab's setup cell pip-installs to get this helper package."""
-    return f"git+https://github.com/{REPOSITORY}@{BRANCH}"
+    """What Colab's setup cell pip-installs to get this helper package: the notebook's own release, never the
+    moving main branch (so that a semester pinned to a release keeps its notebooks and its grader together)."""
+    return release_pip_source()
 
 
 def release_tag(version: str | None = None) -> str:
