@@ -37,7 +37,10 @@ def check_answer(question: Question, namespace: Mapping[str, Any]) -> Verdict:
         report = json.loads(json.dumps(report, allow_nan=False))  # exactly what the grader would read
     except ValueError as problem:
         report = {"kind": "crash", "message": f"the result could not be encoded ({problem})"}
-    return judge(question, cases, report)
+    # check trusts the student's own set-up cells (a student can only fool themselves here); the grader
+    # takes the set-up's given facts from the solution's run instead
+    given = report.get("given") if isinstance(report, Mapping) else None
+    return judge(question, cases, report, given=given)
 
 
 class Checker:

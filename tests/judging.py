@@ -22,10 +22,11 @@ import numpy as np
 
 from dlcourse.assessment import encoding
 from dlcourse.assessment.judge import Verdict
-from dlcourse.assessment.questions import Case, FunctionQuestion, questions_for
+from dlcourse.assessment.evaluate import evaluate
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, questions_for
 from dlcourse.checking import Checker
 from dlcourse.exercises import exercise_id
-from dlcourse.grading import grader
+from dlcourse.grading import grader, probe
 from dlcourse.grading.runner import CellRun, CellStatus
 from dlcourse.grading.submission import Answers
 
@@ -71,24 +72,28 @@ def grading_cases(notebook: str, qid: str, reference: Callable | None = None, se
     return cases
 
 
-def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list[Case] | None = None) -> tuple[str, str]:
+def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list[Case] | None = None,
+              setup: Mapping[str, Any] | None = None) -> tuple[str, str]:
     """(status, message) that ``dlcourse grade`` records for ``namespace``: the grader's probe
-    cell evaluates in the namespace, its scoring step judges outside."""
+    evaluates in the namespace (as the kernel's audit hook calls it), its scoring step judges
+    outside. A value question's given facts come from ``setup`` (the pristine set-up, as the
+    solution's run has it; default: ``namespace`` itself)."""
     question = questions_for(notebook)[qid]
     if isinstance(question, FunctionQuestion) and cases is None:
         cases = grading_cases(notebook, qid)
-    assignment = grader.Assignment(notebook, nbformat.v4.new_notebook(), {qid: cases or []}, [], 0)
+    given = None
+    if isinstance(question, ValueQuestion) and question.given_facts is not None:
+        given = json.loads(json.dumps(evaluate(question, dict(setup if setup is not None else namespace))["given"]))
+    assignment = grader.Assignment(notebook, nbformat.v4.new_notebook(), {qid: cases or []}, [], 0, {qid: given})
     student = grader.PlannedCell("# the student's cell", 1, qid)
     payload = Path(tempfile.mkdtemp(prefix="dlcourse-judging-")) / "payload.json"
-    probe = grader.PlannedCell(grader.probe_source(payload, notebook, qid,
-                                                   [(c.args, dict(c.kwargs)) for c in cases or []]), 1, qid, payload)
-    kernel_namespace = dict(namespace)
-    exec(compile(probe.source.replace("import _dlcourse_grader_boot as _dlcourse_boot\n_dlcourse_boot.restore()\n", "")
-                 .replace("del _dlcourse_boot, _dlcourse_probe", "del _dlcourse_probe"), "<probe>", "exec"),
-         kernel_namespace)
-    reports = {qid: grader.collect(probe)}
+    calls = [(c.args, dict(c.kwargs)) for c in cases or []]
+    probe_cell = grader.PlannedCell(grader.probe_source(payload, notebook, qid, calls), 1, qid, payload)
+    probe.report(str(payload), notebook, qid, encoding.to_jsonable([[list(a), dict(k)] for a, k in calls]),
+                 dict(namespace))
+    reports = {qid: grader.collect(probe_cell)}
     answers = Answers(code={qid: "# the student's cell"})
-    grades = grader.score(assignment, "student", answers, [student, probe], [CellRun(CellStatus.OK)] * 2, reports)
+    grades = grader.score(assignment, "student", answers, [student, probe_cell], [CellRun(CellStatus.OK)] * 2, reports)
     grade = next(g for g in grades if g.question == qid)
     return grade.status, grade.message
 

@@ -11,7 +11,8 @@ PASS, FAIL, ERROR, MISSING, MANUAL = Status.PASSED, Status.FAILED, Status.ERROR,
 MEAN = FunctionQuestion("q_mean", 1, "mean", [Case((np.array([1.0, 2.0, 3.0]),), 2.0), Case((np.array([4.0]),), 4.0)],
                         hint="add up and divide by the count.")
 SQUARES = FunctionQuestion("q_sq", 1, "squares", [Case((np.array([1, 2, 3]),), np.array([1, 4, 9]))])
-ACC = ValueQuestion("q_acc", 1, "accuracy", lambda v, ns: None if 0 <= v <= 1 else f"expected a fraction in [0, 1], found {v}")
+ACC = ValueQuestion("q_acc", 1, "accuracy", facts=lambda v, ns: v,
+                    decide=lambda v, given: None if 0 <= v <= 1 else f"expected a fraction in [0, 1], found {v}")
 WRITTEN = WrittenQuestion("q_text", 2)
 CHECK = Checker("demo", {q.id: q for q in (MEAN, SQUARES, ACC, WRITTEN)})
 
@@ -104,8 +105,10 @@ def test_value_and_written_questions():
 
 def test_unknown_id_and_a_checker_bug_are_reported_not_raised():
     assert "known: q_mean" in CHECK.result("q_nope", {}).message
-    broken = Checker("demo", {"q": ValueQuestion("q", 1, "v", lambda v, ns: 1 / 0)})
-    assert broken.result("q", {"v": 1}).status == FAIL  # validate errors are reported as a failed check
+    broken = Checker("demo", {"q": ValueQuestion("q", 1, "v", facts=lambda v, ns: v, decide=lambda v, given: 1 / 0)})
+    assert broken.result("q", {"v": 1}).status == FAIL  # decide's errors are reported as a failed check
+    unreadable = Checker("demo", {"q": ValueQuestion("q", 1, "v", facts=lambda v, ns: 1 / 0, decide=lambda v, given: None)})
+    assert unreadable.result("q", {"v": 1}).status == FAIL  # so are errors while reading the facts
 
 
 def test_check_reads_the_callers_variables(capsys):

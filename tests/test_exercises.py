@@ -18,7 +18,7 @@ import numpy as np
 from dlcourse.checking import Case, Checker, FunctionQuestion, ValueQuestion, WrittenQuestion
 QUESTIONS = [
     FunctionQuestion("q_add", 1, "add", [Case((1, 2), 3)]),
-    ValueQuestion("q_total", 1, "total", lambda v, ns: None if v == 10 else f"expected 10, found {v}"),
+    ValueQuestion("q_total", 1, "total", facts=lambda v, ns: v, decide=lambda v, given: None if v == 10 else f"expected 10, found {v}"),
     WrittenQuestion("q_why", 1),
 ]
 check = Checker("99_fixture", {q.id: q for q in QUESTIONS})

@@ -8,6 +8,7 @@ with its test).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -15,7 +16,7 @@ import pytest
 
 from dlcourse.assessment.questions import Case, WrittenQuestion, questions_for
 from dlcourse.assessment.status import Status
-from dlcourse.grading import grader
+from dlcourse.grading import grader, kernel
 from dlcourse.grading.runner import CellRun, CellStatus
 from dlcourse.grading.submission import Answers
 
@@ -63,8 +64,12 @@ def test_inject_probes_adds_one_secret_probe_after_each_student_cell(tmp_path):
         before = planned[planned.index(cell) - 1]
         assert before.question == cell.question and before.probe is None
         assert cell.probe.parent == tmp_path and len(cell.probe.stem) == 32  # a fresh secret name
-        assert "_dlcourse_boot.restore()" in cell.source and "dlcourse.grading.probe" in cell.source
+        task = kernel._grader_cell(compile(cell.source, "<cell>", "exec"))  # what the kernel's audit hook reads
+        assert task["action"] == "probe" and task["question"] == cell.question and task["payload"] == str(cell.probe)
     assert len({c.probe for c in probes}) == len(probes)
+    first_student = next(i for i, c in enumerate(planned) if c.question)
+    snapshot = planned[first_student - 1]  # the set-up's snapshot, taken before any student code runs
+    assert kernel._grader_cell(compile(snapshot.source, "<cell>", "exec"))["action"] == "snapshot"
     assert "[0, 1]" in probes[0].source  # the calls of the question's cases travel in the probe
 
 
@@ -132,3 +137,113 @@ def test_score_turns_a_missing_definition_after_an_error_into_that_error():
 def test_score_without_a_cell_is_missing():
     grades = _score({}, {}, code={})
     assert all(grades[qid].status == Status.MISSING for qid in QIDS)
+
+
+# --------------------------------------------------------------------------- the machine's failures, not the student's
+
+
+def _submission(tmp_path: Path) -> Path:
+    notebook = _exercise()
+    notebook.cells[1].source = "# EXERCISE q1_error_rate\ndef error_rate(a, b): return 0.5"
+    path = tmp_path / "ann.ipynb"
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    return path
+
+
+def _runs_in_turn(monkeypatch, outcomes: list[str]) -> list[int]:
+    """``grader.run_submission`` replaced: each call gives the next outcome ('ok', 'lost-setup' for a
+    kernel that dies in the set-up before student code, 'lost-student' for one that dies in the
+    student's cell, 'not-started'); returns the list of calls made."""
+    calls: list[int] = []
+
+    def fake(assignment, answers, settings):
+        outcome = outcomes[len(calls)]
+        calls.append(1)
+        planned = [grader.PlannedCell("import numpy as np", 300)]
+        for qid in answers.code:
+            planned += [grader.PlannedCell("student", 30, qid), grader.PlannedCell("probe", 30, qid, Path("unused"))]
+        died, n = {"lost-setup": 0, "lost-student": 1}.get(outcome), len(planned)
+        if outcome == "not-started":
+            runs = [CellRun(CellStatus.NOT_STARTED, "the grading kernel did not start in 3 tries")] * n
+        elif died is not None:
+            runs = [CellRun(CellStatus.OK)] * died + [CellRun(CellStatus.LOST, "the kernel died")] * (n - died)
+        else:
+            runs = [CellRun(CellStatus.OK)] * n
+        reports = {"q1_error_rate": _function_report(0.5)} if outcome == "ok" else {}
+        return planned, runs, reports, []
+
+    monkeypatch.setattr(grader, "run_submission", fake)
+    return calls
+
+
+@pytest.mark.parametrize("outcomes, status, runs, words", [
+    (["lost-student", "ok"], Status.PASSED, 2, "a second run went through"),
+    (["lost-setup", "ok"], Status.PASSED, 2, "a second run went through"),
+    (["lost-student", "lost-student"], Status.ERROR, 2, "graded as the code's doing"),
+    (["lost-setup", "lost-setup"], Status.NOT_GRADED, 2, "before any of the student's code ran"),
+    (["not-started"], Status.NOT_GRADED, 1, "did not start"),
+    (["lost-student", "not-started"], Status.NOT_GRADED, 2, "did not start"),
+])
+def test_a_kernel_that_dies_for_no_seen_cause_is_run_again(tmp_path, monkeypatch, outcomes, status, runs, words):
+    calls = _runs_in_turn(monkeypatch, outcomes)
+    result = grader.grade_path(_assignment(), "ann", _submission(tmp_path), SETTINGS)
+    assert len(calls) == runs
+    assert result.grades[0].status == status and any(words in note for note in result.notes), result.notes
+    if status == Status.NOT_GRADED:  # every question, with the reason and no points; the rerun is named
+        assert {g.status for g in result.grades} == {Status.NOT_GRADED} and result.total == 0
+        assert result.not_graded and any("--student ann" in note for note in result.notes)
+    else:
+        assert result.not_graded is None
+    if status == Status.ERROR:
+        assert "kernel died" in result.grades[0].message
+
+
+def test_a_grader_failure_is_not_graded_not_scored(monkeypatch, tmp_path):
+    def broken(*args):
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(grader, "grade_path", broken)
+    [result] = grader.grade_all(_assignment(), {"ann": _submission(tmp_path)}, SETTINGS)
+    assert {g.status for g in result.grades} == {Status.NOT_GRADED} and "KeyError" in result.not_graded
+
+
+def test_a_kernel_that_does_not_start_is_tried_again(monkeypatch, tmp_path):
+    """The runner itself: a kernel command that fails once, then the real one."""
+    from dlcourse.grading import runner
+
+    real, tries = runner.kernel_command, []
+
+    def flaky() -> list[str]:
+        tries.append(1)
+        return [sys.executable, "-c", "raise SystemExit(1)"] if len(tries) == 1 else real()
+
+    monkeypatch.setattr(runner, "kernel_command", flaky)
+    monkeypatch.setattr(runner, "RETRY_PAUSE", 0.0)
+    notes: list[str] = []
+    env = grader.grading_env(budget="smoke", forbidden=[], memory_mb=1500)
+    runs = runner.run_cells(["x = 1", "assert x == 1"], cwd=tmp_path, env=env, cell_timeout=60, total_timeout=300,
+                            memory_mb=1500, notes=notes)
+    assert [r.status for r in runs] == [CellStatus.OK, CellStatus.OK] and len(tries) == 2
+    assert "did not start at first" in notes[0] and "try 2" in notes[0]
+
+    monkeypatch.setattr(runner, "kernel_command", lambda: [sys.executable, "-c", "raise SystemExit(1)"])
+    runs = runner.run_cells(["x = 1"], cwd=tmp_path, env=env, cell_timeout=60, total_timeout=300, memory_mb=1500)
+    assert runs[0].status == CellStatus.NOT_STARTED and f"in {len(runner.STARTUP_WAITS)} tries" in runs[0].message
+
+
+def test_a_kernel_killed_or_garbled_by_its_code_is_lost_and_one_stopped_for_memory_is_dead(tmp_path):
+    env = grader.grading_env(budget="smoke", forbidden=[], memory_mb=1500)
+    settings = grader.Settings(submission_timeout=300, memory_mb=600)
+    killed = [grader.PlannedCell("import os, signal", 60), grader.PlannedCell("os.kill(os.getpid(), signal.SIGKILL)", 60),
+              grader.PlannedCell("x = 1", 60)]
+    runs = grader.execute(killed, settings, env=env, cwd=tmp_path)
+    assert [r.status for r in runs] == [CellStatus.OK, CellStatus.LOST, CellStatus.LOST]
+    garbled = [grader.PlannedCell("x = 1", 60), grader.PlannedCell("get_ipython().kernel.session.pack = lambda o: b'{}'", 60),
+               grader.PlannedCell("x = 2", 60)]  # the kernel's replies no longer parse: never a grader's crash
+    runs = grader.execute(garbled, settings, env=env, cwd=tmp_path)
+    assert [r.status for r in runs] == [CellStatus.OK, CellStatus.LOST, CellStatus.LOST]
+    assert "connection to the kernel broke" in runs[1].message
+    hoard = [grader.PlannedCell("hoard = []\nwhile True:\n    hoard.append(b'x' * 100_000_000)", 60),
+             grader.PlannedCell("x = 1", 60)]
+    runs = grader.execute(hoard, settings, env=env, cwd=tmp_path)
+    assert runs[0].status in (CellStatus.DEAD, CellStatus.ERROR) and "memory" in runs[0].message.lower()

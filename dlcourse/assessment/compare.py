@@ -77,6 +77,8 @@ def kind_of(value: Any) -> str:
         return "None (did you forget to `return` the result?)"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
+    if type(value).__name__ == "Opaque":  # a value the report could not carry: its type's name is all we know
+        return f"a {value.type_name}"
     return f"a {type(value).__name__} ({short(value)})"
 
 

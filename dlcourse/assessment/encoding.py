@@ -23,47 +23,67 @@ class Opaque:
         self.type_name, self.text = type_name, text
 
     def __repr__(self) -> str:
-        return f"<a {self.type_name}: {self.text}>"
+        return f"<a {self.type_name}: {self.text}>" if self.text else f"<a {self.type_name}>"
+
+
+_NUMPY_INTEGERS = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+                   np.intc, np.uintc, np.longlong, np.ulonglong)
+_NUMPY_FLOATS = (np.float16, np.float32, np.float64, np.longdouble)
 
 
 def to_jsonable(value: Any, _budget: list[int] | None = None) -> Any:
-    """A JSON-ready form of ``value`` (see :func:`from_jsonable`)."""
+    """A JSON-ready form of ``value`` (see :func:`from_jsonable`).
+
+    It reads a value without running any of its own code: types are matched exactly (a
+    subclass of ``float`` whose ``__float__`` or ``__eq__`` lies is not a number), and the
+    contents of lists, tuples, dicts and arrays, subclasses included, are read with the
+    built-in types' own methods, never with a method the value's class may redefine
+    (``__iter__``, ``items``, ``__len__``, ``__array__``). Anything else travels as an
+    :class:`Opaque` stand-in that names its type and equals nothing.
+    """
     budget = _budget if _budget is not None else [MAX_ITEMS]
     budget[0] -= 1
     if budget[0] < 0:
         raise ValueError(f"the value is too large to grade (more than {MAX_ITEMS:,} items)")
-    if value is None or isinstance(value, (bool, str)):
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
         return value
-    if isinstance(value, np.bool_):
+    if kind is np.bool_:
         return bool(value)
-    if isinstance(value, (int, np.integer)):
+    if kind is int or kind in _NUMPY_INTEGERS:
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if kind is float or kind in _NUMPY_FLOATS:
         number = float(value)
         return number if math.isfinite(number) else {"__float__": repr(number)}
-    if isinstance(value, np.ndarray):
-        if value.size > budget[0]:
-            raise ValueError(f"the array is too large to grade ({value.size:,} items)")
-        budget[0] -= value.size
-        if value.dtype.kind in "biuf":
-            return {"__ndarray__": [to_jsonable(v, [MAX_ITEMS]) for v in value.ravel().tolist()],
-                    "dtype": value.dtype.str, "shape": list(value.shape)}
-        return {"__ndarray__": [to_jsonable(v, budget) for v in value.ravel().tolist()], "dtype": "object", "shape": list(value.shape)}
-    if isinstance(value, tuple):
-        return {"__tuple__": [to_jsonable(v, budget) for v in value]}
-    if isinstance(value, list):
-        return [to_jsonable(v, budget) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[to_jsonable(k, budget), to_jsonable(v, budget)] for k, v in value.items()]}
-    return {"__object__": type(value).__name__, "repr": _safe_repr(value)}
+    if issubclass(kind, np.ndarray):
+        array = np.ndarray.view(value, np.ndarray)  # the data as stored, whatever the subclass says
+        if array.size > budget[0]:
+            raise ValueError(f"the array is too large to grade ({array.size:,} items)")
+        budget[0] -= array.size
+        if array.dtype.kind in "biuf":
+            return {"__ndarray__": [to_jsonable(v, [MAX_ITEMS]) for v in array.ravel().tolist()],
+                    "dtype": array.dtype.str, "shape": list(array.shape)}
+        if array.dtype.kind in "OU":
+            return {"__ndarray__": [to_jsonable(v, budget) for v in array.ravel().tolist()], "dtype": "object",
+                    "shape": list(array.shape)}
+        return _opaque(value)
+    if issubclass(kind, tuple):
+        return {"__tuple__": [to_jsonable(v, budget) for v in tuple.__iter__(value)]}
+    if issubclass(kind, list):
+        return [to_jsonable(v, budget) for v in list.__iter__(value)]
+    if issubclass(kind, dict):
+        return {"__dict__": [[to_jsonable(k, budget), to_jsonable(v, budget)] for k, v in dict.items(value)]}
+    if kind is Opaque:  # a stand-in made by facts.plain: it keeps the name of the type it stands for
+        return {"__object__": str.__str__(value.type_name), "repr": ""}
+    return _opaque(value)
 
 
-def _safe_repr(value: Any, limit: int = 200) -> str:
-    try:
-        text = " ".join(repr(value).split())
-    except Exception:  # a student's object with a broken __repr__
-        text = "?"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _opaque(value: Any) -> dict:
+    """A stand-in naming the value's type. Nothing of the value's own code runs (not even its ``repr``)."""
+    return {"__object__": _TYPE_NAME.__get__(type(value), type), "repr": ""}
+
+
+_TYPE_NAME = type.__dict__["__name__"]  # a class's own name, even if its metaclass redefines ``__name__``
 
 
 def _hashable(key: Any) -> Any:

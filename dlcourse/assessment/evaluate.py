@@ -1,10 +1,12 @@
 """Run a question's cases against a student's namespace and say what came back, as plain JSON.
 
 This runs wherever the student's variables are: in the student's own kernel for
-``check``, in the grader's guarded kernel for ``dlcourse grade``. It never decides a
-function question (the expected values need not be here); a value question's
-``validate`` does run here, because it needs the student's objects. What it returns is
-JSON-ready (see :mod:`dlcourse.assessment.encoding`), so nothing is ever unpickled.
+``check``, in the grader's guarded kernel for ``dlcourse grade``. It never decides: a
+function question's outputs and a value question's facts (and the set-up's given facts)
+are reported as plain data, and :func:`dlcourse.assessment.judge.judge` decides, for the
+grader in its own process. What it returns is JSON-ready (see
+:mod:`dlcourse.assessment.encoding`), so nothing is ever unpickled, and whatever it says
+is treated as the student's data.
 """
 
 from __future__ import annotations
@@ -82,11 +84,19 @@ def evaluate(question: Question, namespace: Mapping[str, Any], calls: Sequence[C
         return {"kind": "function", "defined": True, "callable": True,
                 "outputs": [call_once(question, function, tuple(args), dict(kwargs)) for args, kwargs in calls]}
     if isinstance(question, ValueQuestion):
-        if question.variable not in namespace:
-            return {"kind": "value", "defined": False}
-        try:
-            problem = question.validate(namespace[question.variable], namespace)
-        except Exception as exc:
-            problem = f"could not be checked ({type(exc).__name__}: {exc})"[:LIMIT]
-        return {"kind": "value", "defined": True, "problem": None if problem is None else str(problem)}
+        report: dict = {"kind": "value", "defined": question.variable in namespace}
+        if question.given_facts is not None:
+            report["given"] = _read(lambda: question.given_facts(namespace))
+        if report["defined"]:
+            report["facts"] = _read(lambda: question.facts(namespace[question.variable], namespace))
+        return report
     return {"kind": "written"}
+
+
+def _read(reader: Any) -> dict:
+    """``{"value": ...}``, the plain form of what ``reader()`` returns, or ``{"unreadable": why}``."""
+    try:
+        return {"value": to_jsonable(reader())}
+    except (Exception, SystemExit) as exc:
+        return {"unreadable": f"{type(exc).__name__}: {exc}"[:LIMIT]}
+

@@ -44,10 +44,13 @@ def hint_text(question: Question) -> str:
     return f" Hint: {hint}" if hint else ""
 
 
-def judge(question: Question, cases: Sequence[Case], report: Mapping | None, *, n_public: int | None = None) -> Verdict:
+def judge(question: Question, cases: Sequence[Case], report: Mapping | None, *, n_public: int | None = None,
+          given: Mapping | None = None) -> Verdict:
     """The verdict on ``report`` (from :func:`~dlcourse.assessment.evaluate.evaluate`, through
     JSON) given ``cases`` with their expected values; the first ``n_public`` are public
-    (default: all)."""
+    (default: all). For a value question, ``given`` is the set-up's given facts as
+    :func:`~dlcourse.assessment.evaluate.evaluate` reported them (``{"value": ...}`` or
+    ``{"unreadable": ...}``), from a run the judge trusts: the grader passes the solution's."""
     if not isinstance(report, Mapping) or report.get("kind") == "crash":
         why = report.get("message") if isinstance(report, Mapping) else "no report"
         return Verdict(question.id, Status.ERROR, f"the check itself failed ({why}); was the checker changed "
@@ -55,7 +58,7 @@ def judge(question: Question, cases: Sequence[Case], report: Mapping | None, *, 
     if isinstance(question, FunctionQuestion) and report.get("kind") == "function":
         return _judge_function(question, list(cases), report, len(cases) if n_public is None else n_public)
     if isinstance(question, ValueQuestion) and report.get("kind") == "value":
-        return _judge_value(question, report)
+        return _judge_value(question, report, given)
     if isinstance(question, WrittenQuestion):
         return Verdict(question.id, Status.MANUAL, "a written answer: your instructor reads it; no automatic check.")
     return Verdict(question.id, Status.ERROR, "the check reported something unexpected (was it tampered with?)")
@@ -68,14 +71,36 @@ def judge_written(question: WrittenQuestion, text: str | None) -> Verdict:
     return Verdict(question.id, Status.MANUAL, f"written answer ({len(text.split())} words): graded by hand")
 
 
-def _judge_value(question: ValueQuestion, report: Mapping) -> Verdict:
+def _judge_value(question: ValueQuestion, report: Mapping, given: Mapping | None) -> Verdict:
     name = question.variable
     if not report.get("defined"):
         return Verdict(question.id, Status.MISSING, f"no variable `{name}` yet: run the cell that computes it.", 0, 1)
-    problem = report.get("problem")
+    problem = _value_problem(question, report, given)
     if problem:
         return Verdict(question.id, Status.FAILED, f"`{name}`: {problem}.{hint_text(question)}", 0, 1)
     return Verdict(question.id, Status.PASSED, f"`{name}` looks right.", 1, 1, 1.0)
+
+
+def _value_problem(question: ValueQuestion, report: Mapping, given: Mapping | None) -> str | None:
+    """What ``decide`` finds wrong with the reported facts, given the trusted set-up's facts."""
+    facts = report.get("facts")
+    if not isinstance(facts, Mapping) or ("value" not in facts and "unreadable" not in facts):
+        return "the check's report could not be read"
+    if "unreadable" in facts:
+        return f"could not be read ({facts['unreadable']})"
+    setup = None
+    if question.given_facts is not None:
+        if not isinstance(given, Mapping) or "value" not in given:
+            why = str(given.get("unreadable")) if isinstance(given, Mapping) else "nothing was read"
+            if why.startswith("ValueError: "):  # the question's own words on what changed
+                return why.removeprefix("ValueError: ")
+            return (f"the set-up cells' variables could not be read ({why}): run the set-up cells again, and keep "
+                    "their variables as they are")
+        setup = from_jsonable(given["value"])
+    try:
+        return question.decide(from_jsonable(facts["value"]), setup)
+    except Exception as exc:  # facts of an unexpected shape: the student's data, so their problem
+        return f"could not be checked ({type(exc).__name__}: {exc})"[:500]
 
 
 def _judge_function(question: FunctionQuestion, cases: list[Case], report: Mapping, n_public: int) -> Verdict:

@@ -58,12 +58,26 @@ class FunctionQuestion:
 
 @dataclass(frozen=True)
 class ValueQuestion:
-    """The student computes ``<variable>``; ``validate(value, namespace)`` returns a problem or None."""
+    """The student computes ``<variable>``; it is judged in two steps that never meet in one process.
+
+    1. ``facts(value, namespace)`` runs where the student's variables are (their kernel for
+       ``check``, a guarded kernel for ``dlcourse grade``): it reads what the decision needs
+       from the student's variable and namespace and returns it as plain data (numbers,
+       strings, lists, dicts, arrays: see :mod:`dlcourse.assessment.encoding`). It never
+       decides, and whatever it returns is the student's data: it may say anything.
+    2. ``decide(facts, given)`` runs in the judging process (for the grader: the grader's own
+       process) and returns a problem, in words, or None. ``given`` is what ``given_facts``
+       read from the pristine set-up cells (the validation labels, the candidate thresholds, a
+       fingerprint of the test images ...): for the grader it comes from the solution's own
+       run, never from the student's kernel; for ``check``, from the student's namespace.
+    """
 
     id: str
     points: float
     variable: str
-    validate: Callable[[Any, Mapping[str, Any]], str | None]
+    facts: Callable[[Any, Mapping[str, Any]], Any]
+    decide: Callable[[Any, Any], str | None]
+    given_facts: Callable[[Mapping[str, Any]], Any] | None = None
     hint: str = ""
 
 
@@ -82,15 +96,12 @@ class WrittenQuestion:
 Question = FunctionQuestion | ValueQuestion | WrittenQuestion
 
 
-def question_module_name(notebook: str) -> str:
-    """``"01_classification_metrics"`` -> ``"dlcourse.questions.nb01_classification_metrics"``."""
-    stem = notebook.rsplit("/", 1)[-1].removesuffix(".ipynb")
-    return f"dlcourse.questions.nb{stem}"
-
-
 def questions_for(notebook: str) -> dict[str, Question]:
-    """The questions of one notebook, by id, from its question module."""
-    module = importlib.import_module(question_module_name(notebook))
+    """The questions of one notebook, by id, from its question module (see
+    :data:`dlcourse.questions.MODULES`)."""
+    from dlcourse.questions import module_for
+
+    module = importlib.import_module(module_for(notebook))
     questions = {q.id: q for q in module.QUESTIONS}
     if len(questions) != len(module.QUESTIONS):
         raise ValueError(f"{module.__name__}: two questions share an id")

@@ -13,7 +13,10 @@ class Status(str, Enum):
     ERROR = "error"      # the student's code raised, or could not be run
     TIMEOUT = "timeout"  # the student's code ran past its time limit (grading only)
     MISSING = "missing"  # not answered yet: no cell, no definition, or the stub still raises
-    MANUAL = "manual"    # a written answer, graded by a person
+    MANUAL = "manual"    # a written answer, waiting for a person to mark it (0 points until then)
+    MARKED = "marked"    # a written answer that a person has marked (the points from manual.csv)
+    NOT_GRADED = "not graded"  # the machine failed, not the code (a kernel that never started): no points
+    #                            recorded; grade the submission again (dlcourse grade --student)
 
     def __str__(self) -> str:
         return self.value
@@ -21,4 +24,4 @@ class Status(str, Enum):
     @property
     def mark(self) -> str:
         """The sign ``check`` prints before the question id."""
-        return {Status.PASSED: "✓", Status.MANUAL: "✎"}.get(self, "✗")
+        return {Status.PASSED: "✓", Status.MANUAL: "✎", Status.MARKED: "✎"}.get(self, "✗")

@@ -33,11 +33,13 @@ import numpy as np
 from dlcourse.assessment import encoding
 from dlcourse.assessment.compare import describe_difference
 from dlcourse.assessment.judge import Verdict, judge, judge_written
-from dlcourse.assessment.questions import Case, FunctionQuestion, Question, WrittenQuestion, questions_for
+from dlcourse.assessment.questions import Case, FunctionQuestion, Question, ValueQuestion, WrittenQuestion, questions_for
 from dlcourse.assessment.status import Status
 from dlcourse.exercises import exercise_id
-from dlcourse.grading.runner import CellRun, CellStatus, grading_env, run_cells
-from dlcourse.grading.submission import Answers, SubmissionError, extract_answers, read_notebook, suspicious
+from dlcourse.grading import kernel
+from dlcourse.grading.runner import CellRun, CellStatus, Sandbox, grading_env, run_cells
+from dlcourse.grading.submission import (COMMON_MODULES, Answers, SubmissionError, extract_answers, imported_names,
+                                        read_notebook, suspicious)
 
 STATUSES = tuple(Status)  # every status a grade can have, in the order the summary lists them
 INSTRUCTOR_CELL_TIMEOUT = 300  # the exercise's set-up cells (imports, data) get at least this long
@@ -55,6 +57,7 @@ class Settings:
     submission_timeout: float = 900
     memory_mb: int = 4096
     budget: str = "smoke"
+    sandbox: bool = False  # each kernel under bubblewrap (runner.Sandbox): no network, only its own folder writable
 
 
 @dataclass
@@ -81,6 +84,11 @@ class StudentResult:
     def total(self) -> float:
         return sum(g.points for g in self.grades)
 
+    @property
+    def not_graded(self) -> str | None:
+        """Why the machine left this submission ungraded (None: it was graded)."""
+        return next((g.message for g in self.grades if g.status == Status.NOT_GRADED), None)
+
 
 @dataclass
 class Assignment:
@@ -89,6 +97,8 @@ class Assignment:
     cases: dict[str, list[Case]]  # per function question: public, then hidden with the solution's values
     forbidden: list[Path]
     seed: int
+    # per value question: the set-up's given facts as the solution's own run reported them
+    given: dict[str, dict] = field(default_factory=dict)
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -127,22 +137,34 @@ def rebuild(exercise: nbformat.NotebookNode, answers: Answers, settings: Setting
     return planned
 
 
+def grader_cell(task: dict, title: str) -> str:
+    """A grader's cell: one string constant the kernel's audit hook recognizes and acts on
+    (:mod:`dlcourse.grading.kernel`); the cell itself calls nothing a student could replace."""
+    constant = kernel.MARKER + json.dumps(task)
+    return f"# dlcourse grader: {title}\n_dlcourse_grader_cell = {constant!r}\ndel _dlcourse_grader_cell"
+
+
 def probe_source(payload: Path, notebook: str, qid: str, calls: list[tuple[tuple, dict]]) -> str:
     """The grader's own cell for one question (its file name is a fresh secret)."""
-    cases_json = json.dumps(encoding.to_jsonable([[list(a), dict(k)] for a, k in calls]))
-    return (f"# dlcourse grader: {qid}\n"
-            "import _dlcourse_grader_boot as _dlcourse_boot\n_dlcourse_boot.restore()\n"
-            "import dlcourse.grading.probe as _dlcourse_probe\n"
-            f"_dlcourse_probe.report({str(payload)!r}, {notebook!r}, {qid!r}, {cases_json!r})\n"
-            "del _dlcourse_boot, _dlcourse_probe")
+    cases = encoding.to_jsonable([[list(a), dict(k)] for a, k in calls])
+    return grader_cell({"action": "probe", "payload": str(payload), "notebook": notebook, "question": qid,
+                        "cases": cases}, qid)
+
+
+def snapshot_source(notebook: str) -> str:
+    """The grader's cell before the first student cell: the kernel remembers the set-up's modules."""
+    return grader_cell({"action": "snapshot", "notebook": notebook}, "snapshot of the set-up, before any student code")
 
 
 def inject_probes(planned: list[PlannedCell], assignment: Assignment, folder: Path,
                   settings: Settings) -> list[PlannedCell]:
-    """Step 2: a probe cell after each student cell, writing to a fresh secret file in ``folder``."""
+    """Step 2: a snapshot cell before the first student cell, and a probe cell after each student
+    cell, writing to a fresh secret file in ``folder``."""
     questions = assignment.questions
     out: list[PlannedCell] = []
     for cell in planned:
+        if cell.question is not None and not any(c.question for c in out):
+            out.append(PlannedCell(snapshot_source(assignment.name), settings.cell_timeout))
         out.append(cell)
         if cell.question is None:
             continue
@@ -156,10 +178,12 @@ def inject_probes(planned: list[PlannedCell], assignment: Assignment, folder: Pa
 
 
 def execute(planned: list[PlannedCell], settings: Settings, *, env: dict[str, str], cwd: Path,
-            after_cell: Callable[[int, CellRun], None] | None = None) -> list[CellRun]:
-    """Step 3: run the cells in one new guarded kernel; one :class:`CellRun` each."""
+            after_cell: Callable[[int, CellRun], None] | None = None, sandbox: Sandbox | None = None,
+            notes: list[str] | None = None) -> list[CellRun]:
+    """Step 3: run the cells in one new guarded kernel (in ``sandbox`` if given); one :class:`CellRun` each."""
     return run_cells([c.source for c in planned], cwd=cwd, env=env, cell_timeout=[c.timeout for c in planned],
-                     total_timeout=settings.submission_timeout, memory_mb=settings.memory_mb, after_cell=after_cell)
+                     total_timeout=settings.submission_timeout, memory_mb=settings.memory_mb, after_cell=after_cell,
+                     sandbox=sandbox, notes=notes)
 
 
 def collect(cell: PlannedCell) -> dict | None:
@@ -188,7 +212,8 @@ def score(assignment: Assignment, student: str, answers: Answers, planned: list[
         else:
             cases = assignment.cases.get(qid, [])
             verdict = (_run_problem(qid, own[qid], probes[qid], reports.get(qid))
-                       or judge(question, cases, reports.get(qid), n_public=len(getattr(question, "public", []))))
+                       or judge(question, cases, reports.get(qid), n_public=len(getattr(question, "public", [])),
+                                given=assignment.given.get(qid)))
             if verdict.status == Status.MISSING and (problem := _own_cell_problem(qid, own[qid])):
                 verdict = problem
         points = question.points * (1.0 if verdict.ok else verdict.score)
@@ -243,16 +268,24 @@ def run_submission(assignment: Assignment, answers: Answers, settings: Settings
                 reports[planned[index].question] = collect(planned[index])
 
         env = grading_env(budget=settings.budget, forbidden=assignment.forbidden, memory_mb=settings.memory_mb)
-        runs = execute(planned, settings, env=env, cwd=cwd, after_cell=after_cell)
-    problems = [f"the exercise's own cell {i + 1} ({c.source.splitlines()[0][:40] if c.source else ''}...) "
+        sandbox = Sandbox(writable=(Path(work),), hidden=tuple(assignment.forbidden)) if settings.sandbox else None
+        notes: list[str] = []  # the machine's trouble (a kernel that needed a second try to start)
+        runs = execute(planned, settings, env=env, cwd=cwd, after_cell=after_cell, sandbox=sandbox, notes=notes)
+    problems = notes + [f"the exercise's own cell {i + 1} ({c.source.splitlines()[0][:40] if c.source else ''}...) "
                 f"ended with {run.status}: {run.message}"
                 for i, (c, run) in enumerate(zip(planned, runs))
                 if c.question is None and run.status in (CellStatus.ERROR, CellStatus.TIMEOUT)]
-    return planned, runs, reports, problems[:3]
+    return planned, runs, reports, problems[:len(notes) + 3]
 
 
 def grade_path(assignment: Assignment, student: str, path: Path | None, settings: Settings) -> StudentResult:
-    """Grade one submission file (None: the student handed in nothing). Never raises for a bad file."""
+    """Grade one submission file (None: the student handed in nothing). Never raises for a bad file.
+
+    A grade is never an accident of the machine: a kernel that died with no cause the runner
+    saw (:attr:`CellStatus.LOST`) is run again, and a death that comes back once student code
+    has run is the code's; a kernel that never started, or died twice before any student
+    code ran, leaves the submission :attr:`Status.NOT_GRADED`, with no points recorded.
+    """
     if path is None:
         return _same_for_all(assignment, student, Status.MISSING, "no submission found")
     try:
@@ -261,20 +294,44 @@ def grade_path(assignment: Assignment, student: str, path: Path | None, settings
     except SubmissionError as problem:
         return _same_for_all(assignment, student, Status.ERROR, f"could not grade the file: {problem}")
     result = StudentResult(student, [], list(answers.notes), answers.code, answers.written)
-    result.notes += suspicious(answers.code)
+    setup = (c.source for c in assignment.exercise.cells if c.cell_type == "code")
+    result.notes += suspicious(answers.code, COMMON_MODULES | imported_names(setup))
     if answers.code:
         planned, runs, reports, problems = run_submission(assignment, answers, settings)
+        lost = _first(runs, CellStatus.LOST)
+        if lost is not None:  # the code's doing comes back in a second run; the machine's seldom does
+            planned, runs, reports, problems = run_submission(assignment, answers, settings)
+            again = _first(runs, CellStatus.LOST)
+            if again is None:
+                result.notes.append(f"the kernel died in a first run (cell {lost + 1}) with no cause the grader "
+                                    "saw; a second run went through and is the one graded")
+            elif any(c.question for c in planned[:again + 1]):
+                runs = [CellRun(CellStatus.DEAD, r.message) if r.status == CellStatus.LOST else r for r in runs]
+                result.notes.append("the kernel died in two runs of this submission, after the student's code "
+                                    "had run: graded as the code's doing")
     else:
         planned, runs, reports, problems = [], [], {}, []
     result.notes += problems
+    machine = next((r for r in runs if r.status in (CellStatus.NOT_STARTED, CellStatus.LOST)), None)
+    if machine is not None:
+        why = (machine.message if machine.status == CellStatus.NOT_STARTED else
+               f"the kernel died twice before any of the student's code ran ({machine.message})")
+        ungraded = _same_for_all(assignment, student, Status.NOT_GRADED, f"not graded: {why}")
+        result.grades, result.notes = ungraded.grades, result.notes + ungraded.notes
+        return result
     result.grades = score(assignment, student, answers, planned, runs, reports)
     return result
 
 
+def _first(runs: list[CellRun], status: CellStatus) -> int | None:
+    return next((i for i, r in enumerate(runs) if r.status == status), None)
+
+
 def _same_for_all(assignment: Assignment, student: str, status: Status, message: str) -> StudentResult:
-    """Every question with one status and message (nothing could be run)."""
+    """Every question with one status and message (nothing could be run, or nothing graded)."""
+    notes = [f"{message}: grade it again with --student {student}"] if status == Status.NOT_GRADED else []
     return StudentResult(student, [Grade(student, q.id, 0.0, q.points, status, message)
-                                   for q in assignment.questions.values()])
+                                   for q in assignment.questions.values()], notes)
 
 
 # --------------------------------------------------------------------------- the instructor's side
@@ -312,11 +369,22 @@ def load_assignment(exercise: Path, *, seed: int | None = None, settings: Settin
     drawn = draw_cases(questions, seed)
     placeholder = {qid: [Case(tuple(a), None, k) for a, k in calls] for qid, calls in drawn.items()}
     assignment = Assignment(name, exercise_nb, placeholder, [root / "solutions"], seed)
-    if not drawn:
+    decided = [qid for qid, q in questions.items() if isinstance(q, ValueQuestion)]
+    if not drawn and not decided:
         return assignment
-    progress(f"computing the expected values of {sum(map(len, drawn.values()))} cases with {solution_path.name} ...")
+    progress(f"computing the expected values of {sum(map(len, drawn.values()))} cases and the set-up's facts of "
+             f"{len(decided)} value questions with {solution_path.name} ...")
     answers = Answers(code={exercise_id(c): c.source for c in solution.cells if exercise_id(c) in questions})
     planned, runs, reports, _ = run_submission(assignment, answers, settings)
+    for qid in decided:
+        report = reports.get(qid) or {}
+        given = report.get("given")
+        if questions[qid].given_facts is not None and not (isinstance(given, dict) and "value" in given):
+            raise GradingError(f"the solution's run did not give the set-up's facts for {qid}: {given or report}")
+        assignment.given[qid] = given
+        verdict = judge(questions[qid], [], report, given=given)
+        if not verdict.ok:
+            raise GradingError(f"the solution's own answer to {qid} does not pass: {verdict.message}")
     for qid, calls in drawn.items():
         outputs = (reports.get(qid) or {}).get("outputs")
         if not outputs or len(outputs) != len(calls):
@@ -362,8 +430,9 @@ def _grade_job(job: tuple[Assignment, str, Path | None, Settings]) -> StudentRes
     assignment, student, path, settings = job
     try:
         return grade_path(assignment, student, path, settings)
-    except Exception as problem:  # a bug of ours: the student still gets a row, the instructor the reason
-        return _same_for_all(assignment, student, Status.ERROR, f"the grader failed on this submission ({type(problem).__name__}: {problem})")
+    except Exception as problem:  # a bug of ours, not the student's: a row, no points, the reason
+        return _same_for_all(assignment, student, Status.NOT_GRADED,
+                             f"not graded: the grader failed on this submission ({type(problem).__name__}: {problem})")
 
 
 def grade_all(assignment: Assignment, submissions: dict[str, Path | None], settings: Settings, *, jobs: int = 1,
@@ -387,7 +456,8 @@ def grade_all(assignment: Assignment, submissions: dict[str, Path | None], setti
                 try:
                     results[student] = future.result()
                 except Exception as problem:  # the worker process itself died
-                    results[student] = _same_for_all(assignment, student, Status.ERROR, f"the grader's worker failed ({type(problem).__name__}); grade again with --jobs 1")
+                    results[student] = _same_for_all(assignment, student, Status.NOT_GRADED,
+                                                     f"not graded: the grader's worker failed ({type(problem).__name__})")
                 if progress is not None:
                     progress.update(1)
     return [results[student] for student in submissions]

@@ -1,27 +1,32 @@
-"""Runs inside the kernel, in the grader's own cell right after a question's EXERCISE cell.
+"""Runs inside the kernel, when the grader's own cell after a question's EXERCISE cell is executed.
 
-It evaluates the question in the notebook's namespace with the assessment core
+The kernel's audit hook calls :func:`report` (see :mod:`dlcourse.grading.kernel`), after
+restoring what student code may have changed and with the course's modules imported
+fresh. It evaluates the question in the notebook's namespace with the assessment core
 (:func:`dlcourse.assessment.evaluate.evaluate`, the same code ``check`` uses) and writes
 what came back, as plain JSON, to a file whose name holds a fresh secret. It never
-decides: the grader judges outside the kernel, with expected values the kernel never sees.
+decides: a function question's outputs and a value question's facts go to the grader,
+which judges them in its own process, with expected values and set-up facts from the
+solution's run that the kernel never sees.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
+from collections.abc import Mapping
+from typing import Any
 
 from dlcourse.assessment.encoding import from_jsonable
 from dlcourse.assessment.evaluate import evaluate
 from dlcourse.assessment.questions import questions_for
 
 
-def report(path: str, notebook: str, qid: str, cases_json: str) -> None:
-    """Write the evaluation of ``qid`` in the caller's namespace to ``path``, which must not exist yet."""
-    namespace = sys._getframe(1).f_globals  # the notebook's variables (not a name the student could shadow)
+def report(path: str, notebook: str, qid: str, cases: Any, namespace: Mapping[str, Any]) -> None:
+    """Write the evaluation of ``qid`` in ``namespace`` on ``cases`` (encoded calls) to ``path``,
+    which must not exist yet."""
     try:
-        calls = [(tuple(args), dict(kwargs)) for args, kwargs in from_jsonable(json.loads(cases_json))]
+        calls = [(tuple(args), dict(kwargs)) for args, kwargs in from_jsonable(cases)]
         text = json.dumps(evaluate(questions_for(notebook)[qid], namespace, calls), allow_nan=False)
     except (Exception, SystemExit) as exc:
         text = json.dumps({"kind": "crash", "message": f"{type(exc).__name__}: {exc}"[:500]})

@@ -5,7 +5,8 @@ ones: swapped arguments (false positives and false negatives differ), a zero den
 in each metric (and in all three at once), a strict ``>`` threshold, a tie in precision, a
 class that only the predictions contain, labels that are not 0..k-1, and ties for the
 majority class that neither "first seen" nor "last seen" breaks right. The table question
-checks that the set-up cell's validation split and candidate thresholds are still in place.
+is decided on the set-up cell's validation split and candidate thresholds as the solution's run
+has them, not as the student's namespace does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
+from dlcourse.assessment.compare import is_number, kind_of
+from dlcourse.assessment.facts import array, fingerprint, plain, table_rows
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 
 def _binary_pairs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -80,60 +83,88 @@ CANDIDATE_THRESHOLDS = np.round(np.arange(0.02, 0.52, 0.02), 2)  # as in the exe
 VALIDATION_SIZE = 1350  # cases in the exercise's validation split (30 % of the 4,500 not kept for testing)
 
 
-def _table_rows(table: Any) -> list[dict]:
-    """The rows of a DataFrame (or a list of dicts) as plain dicts of floats."""
-    if hasattr(table, "to_dict"):
-        rows = table.to_dict("records")
-    elif isinstance(table, (list, tuple)):
-        rows = list(table)
-    else:
-        raise TypeError(f"expected a DataFrame, found a {type(table).__name__}")
-    missing = [c for c in TABLE_COLUMNS if not rows or c not in rows[0]]
-    if missing:
-        raise KeyError(f"`val_table` needs the columns {', '.join(TABLE_COLUMNS)}; missing: {', '.join(missing)}")
-    return [{c: float(row[c]) for c in TABLE_COLUMNS} for row in rows]
+SPLIT_CHANGED = ("`y_val` or `val_scores` is not the validation split of the set-up cell any more: leave them as they "
+                 "are (choose which split to use in your own code) and run the set-up cell again")
+CANDIDATES_CHANGED = ("`candidate_thresholds` is not the list of the set-up cell any more: the team considers only those "
+                      "thresholds; run the set-up cell again and build the table from them")
+SETUP_NAMES = ("y_val", "val_scores", "candidate_thresholds")
 
 
-def _threshold_from_table(value: Any, namespace: Mapping[str, Any]) -> str | None:
+def _table_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the student's table and the threshold chosen from it, as plain data, and
+    fingerprints of the set-up's names as the student's namespace holds them."""
+    facts = {"chosen": plain(value), "setup": {name: fingerprint(namespace.get(name)) for name in SETUP_NAMES}}
     if "val_table" not in namespace:
-        return "no `val_table` found: build the table of thresholds in the same cell"
+        return {**facts, "table": None}
     try:
-        rows = _table_rows(namespace["val_table"])
+        return {**facts, "table": table_rows(namespace["val_table"], TABLE_COLUMNS, "val_table")}
     except (TypeError, KeyError) as problem:
-        return str(problem).strip("'\"")
-    y_val = np.asarray(namespace["y_val"])
-    scores = np.asarray(namespace["val_scores"], dtype=float)
-    candidates = np.asarray(namespace["candidate_thresholds"], dtype=float)
+        return {**facts, "table": str(problem).strip("'\"")}
+
+
+def _table_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up cell's validation split and candidates (for the grader: as the solution's run has them).
+    For ``check``, which reads them from the student's own namespace, they must still look like the set-up's."""
+    y_val, scores = array(namespace["y_val"], "y_val"), array(namespace["val_scores"], "val_scores")
+    candidates = array(namespace["candidate_thresholds"], "candidate_thresholds")
     if len(y_val) != VALIDATION_SIZE or len(scores) != VALIDATION_SIZE:
-        return ("`y_val` or `val_scores` is not the validation split of the set-up cell any more: leave them as "
-                "they are (choose which split to use in your own code) and run the set-up cell again")
+        raise ValueError(SPLIT_CHANGED)
     if candidates.shape != CANDIDATE_THRESHOLDS.shape or not np.allclose(candidates, CANDIDATE_THRESHOLDS, rtol=0, atol=1e-9):
-        return ("`candidate_thresholds` is not the list of the set-up cell any more: the team considers only those "
-                "thresholds; run the set-up cell again and build the table from them")
-    if sorted(round(r["threshold"], 9) for r in rows) != sorted(round(float(t), 9) for t in candidates):
-        return "`val_table` must have one row for each of the `candidate_thresholds`, and no other rows"
+        raise ValueError(CANDIDATES_CHANGED)
+    return {"y_val": y_val, "scores": scores, "candidates": candidates,
+            "setup": {name: fingerprint(namespace[name]) for name in SETUP_NAMES}}
+
+
+def _right_table(given: Mapping[str, Any]) -> dict[float, tuple[float, float]]:
+    """Threshold -> (precision, recall) on the validation split, a score equal to the threshold counting as positive."""
+    y_val, scores = np.asarray(given["y_val"]), np.asarray(given["scores"], dtype=float)
     positives = y_val == 1
-    for row in rows:
-        flagged = scores >= row["threshold"]
+    table = {}
+    for threshold in np.asarray(given["candidates"], dtype=float):
+        flagged = scores >= threshold
         tp = np.sum(flagged & positives)
-        precision = tp / np.sum(flagged) if np.sum(flagged) else 0.0
-        recall = tp / np.sum(positives)
-        if not (np.isclose(row["precision"], precision, atol=1e-6) and np.isclose(row["recall"], recall, atol=1e-6)):
-            return (f"the row for threshold {row['threshold']:g} does not hold the precision and recall of the "
-                    "validation scores (use the validation set, and count a score equal to the threshold as positive)")
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-        return f"expected one of the candidate thresholds (a number), found a {type(value).__name__}"
-    chosen = [r for r in rows if np.isclose(r["threshold"], float(value))]
-    if not chosen:
+        table[round(float(threshold), 9)] = (tp / np.sum(flagged) if np.sum(flagged) else 0.0, tp / np.sum(positives))
+    return table
+
+
+def _threshold_from_table(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: the student's table must be the right one, and the threshold the right choice from it."""
+    rows, value = facts["table"], facts["chosen"]
+    changed = [name for name in SETUP_NAMES if facts["setup"].get(name) != given["setup"][name]]
+    if "candidate_thresholds" in changed:
+        return CANDIDATES_CHANGED
+    if changed:
+        return SPLIT_CHANGED
+    if rows is None:
+        return "no `val_table` found: build the table of thresholds in the same cell"
+    if isinstance(rows, str):
+        return rows
+    right = _right_table(given)
+    if any(not is_number(r["threshold"]) for r in rows) or \
+            sorted(round(float(r["threshold"]), 9) for r in rows) != sorted(right):
+        return ("`val_table` must have one row for each of the set-up cell's `candidate_thresholds`, and no other rows "
+                "(the team considers only those thresholds: if you changed them, run the set-up cell again)")
+    for row in rows:
+        precision, recall = right[round(float(row["threshold"]), 9)]
+        if not (is_number(row["precision"]) and is_number(row["recall"])
+                and np.isclose(float(row["precision"]), precision, atol=1e-6)
+                and np.isclose(float(row["recall"]), recall, atol=1e-6)):
+            return (f"the row for threshold {float(row['threshold']):g} does not hold the precision and recall of the "
+                    "validation scores (use the validation set of the set-up cell, and count a score equal to the "
+                    "threshold as positive)")
+    if not is_number(value) or isinstance(value, bool):
+        return f"expected one of the candidate thresholds (a number), found {kind_of(value)}"
+    chosen = round(float(value), 9)
+    if chosen not in right:
         return f"{float(value):g} is not a threshold of your table"
-    if chosen[0]["recall"] < REQUIRED_RECALL:
-        return f"at {float(value):g} your table's recall is {chosen[0]['recall']:.3f}, below the required {REQUIRED_RECALL}"
-    meeting = [r for r in rows if r["recall"] >= REQUIRED_RECALL]
-    best_precision = max(r["precision"] for r in meeting)
-    if chosen[0]["precision"] < best_precision - 1e-12:
+    if right[chosen][1] < REQUIRED_RECALL:
+        return f"at {float(value):g} your table's recall is {right[chosen][1]:.3f}, below the required {REQUIRED_RECALL}"
+    meeting = {t: pr for t, pr in right.items() if pr[1] >= REQUIRED_RECALL}
+    best_precision = max(p for p, _ in meeting.values())
+    if right[chosen][0] < best_precision - 1e-12:
         return (f"another threshold in your table also reaches recall {REQUIRED_RECALL} and has a higher precision "
-                f"than {chosen[0]['precision']:.3f}")
-    if any(r["threshold"] > float(value) + 1e-12 and r["precision"] >= best_precision - 1e-12 for r in meeting):
+                f"than {right[chosen][0]:.3f}")
+    if any(t > chosen + 1e-12 and p >= best_precision - 1e-12 for t, (p, _) in meeting.items()):
         return "a higher threshold in your table ties on precision and also meets the recall requirement: take the highest"
     return None
 
@@ -202,7 +233,8 @@ QUESTIONS = [
              "a tie between two equally frequent classes is broken (the smaller label).",
     ),
     ValueQuestion(
-        id="q6_threshold_from_table", points=2, variable="chosen_threshold", validate=_threshold_from_table,
+        id="q6_threshold_from_table", points=2, variable="chosen_threshold",
+        facts=_table_facts, given_facts=_table_given, decide=_threshold_from_table,
         hint="think about which split a choice is made on, and read your own table: first keep the rows that meet "
              "the recall requirement, then compare their precision.",
     ),

@@ -357,6 +357,10 @@ def _hyperband_report(facts: Mapping[str, Any], given: Any) -> str | None:
     return _report_problem(facts["report"], tuner["trials"])
 
 
+# Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
+# its snapshot restores them too (dlcourse/grading/kernel.py).
+SNAPSHOT_MODULES = ('keras_tuner',)
+
 QUESTIONS = [
     FunctionQuestion(
         id="q1_hyperband_epochs", points=3, function="hyperband_epochs",

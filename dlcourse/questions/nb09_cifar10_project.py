@@ -461,6 +461,10 @@ def _most_confused(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | 
             f"off-diagonal cell holds {counts.max()}: look for the largest number off the diagonal")
 
 
+# Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
+# its snapshot restores them too (dlcourse/grading/kernel.py).
+SNAPSHOT_MODULES = ('scikeras.wrappers', 'dlcourse.keras_sklearn', 'sklearn.model_selection')
+
 QUESTIONS = [
     FunctionQuestion(
         id="q1_build_cnn", points=3, function="build_cnn",

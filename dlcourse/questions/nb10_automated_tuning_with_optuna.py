@@ -602,6 +602,10 @@ def _tpe_decision(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | N
     return None
 
 
+# Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
+# its snapshot restores them too (dlcourse/grading/kernel.py).
+SNAPSHOT_MODULES = ('optuna',)
+
 QUESTIONS = [
     ValueQuestion(
         id="q1_build_net", points=3, variable="build_net", facts=_build_net_facts, decide=_build_net,
