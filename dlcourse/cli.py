@@ -1,4 +1,4 @@
-"""The ``dlcourse`` command: ``doctor``, ``exercises``, ``lint`` and ``grade``."""
+"""The ``dlcourse`` command: ``doctor``, ``exercises``, ``lint``, ``site`` and ``grade``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     exercises.add_argument("--root", help="the course repository (default: this checkout)")
     lint = commands.add_parser("lint", help="check every notebook against the house format")
     lint.add_argument("--root", help="the course repository (default: this checkout)")
+    site = commands.add_parser("site", help="build the course's static web site from the executed lessons",
+                               description="Execute the lessons (only those not in the execution cache) and "
+                                           "render them, with their outputs, as a static site (Sphinx + myst-nb).")
+    site.add_argument("--budget", choices=["smoke", "full"], default="smoke",
+                      help="the budget the lessons run in (default smoke: checks that the site builds; its numbers "
+                           "are not meaningful, and every page says so); full is the real site")
+    site.add_argument("--out", type=Path, help="where the site is written (default build/site/BUDGET)")
+    site.add_argument("--only", nargs="+", metavar="NN", default=[], help="only these lessons, e.g. --only 00 01")
+    site.add_argument("--fresh", action="store_true", help="empty the execution cache first: run every lesson again")
+    site.add_argument("--root", help="the course repository (default: this checkout)")
     grade = commands.add_parser("grade", help="grade students' notebooks for one exercise (for instructors)",
                                 description="Grade SUBMISSIONS/<student>.ipynb or SUBMISSIONS/<student>/<name>.ipynb "
                                             "against exercises/<name>.ipynb with hidden cases.")
@@ -37,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--budget", choices=["smoke", "full"], default="smoke",
                        help="the budget the notebooks run in while grading (default smoke: small and fast)")
     grade.add_argument("--seed", type=int, help="seed of the hidden cases (default: fresh; recorded in OUT/grading.json)")
+    grade.add_argument("--sandbox", action="store_true",
+                       help="run each kernel under bubblewrap (apt-get install bubblewrap): no network, a read-only "
+                            "system and course without solutions/, only the submission's own folder writable")
     grade.add_argument("--student", help="grade only this submission again and update OUT in place")
     grade.add_argument("--manual", type=Path, help="merge hand-given scores (OUT/manual.csv, filled in) without "
                                                    "running any student code again")
@@ -72,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         found = [p for path in all_notebooks(root) for p in problems(path, root)]
         print("\n".join(found) if found else "All notebooks follow the house format.")
         return 1 if found else 0
+    if args.command == "site":
+        return _site(args)
     if args.command == "grade":
         return _grade(args)
     return 2
@@ -81,3 +96,18 @@ def _grade(args: argparse.Namespace) -> int:
     from dlcourse.grading.command import grade_command
 
     return grade_command(args)
+
+
+def _site(args: argparse.Namespace) -> int:
+    root = _root(args.root)
+    from dlcourse.site import build_site
+
+    try:
+        report = build_site(root, args.budget, args.out, only=args.only, fresh=args.fresh)
+    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as problem:
+        print(f"error: {problem}")
+        return 2
+    print(f"site of {len(report.lessons)} lesson(s) in {report.out} (open index.html) in {report.seconds:.0f} s; "
+          f"executed {len(report.executed)}, {len(report.lessons) - len(report.executed)} from the cache; "
+          f"{len(report.warnings)} warning(s), log in {report.log}")
+    return 0

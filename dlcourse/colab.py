@@ -6,10 +6,12 @@ upgrade NumPy or ipywidgets in a running session, and a second TensorFlow breaks
 ``INSTALLS`` is what a setup cell may add (each notebook's setup cell installs some of
 these, inside its ``"google.colab" in sys.modules`` check, plus this course's package).
 
-CI's Colab step (``.ci/colab``) builds a virtual environment from ``RUNTIME``, installs
-what the setup cells install, checks that no pin moved, and runs every lesson and
-solution. The notebook format check (``dlcourse lint``) reads the setup cells against
-these lists. Command line, for that step::
+This module is the one owner of those lists and of reading them from a setup cell
+(:func:`installs_in`). CI's Colab step (``.ci/colab``) builds a virtual environment from
+``RUNTIME``, installs what the setup cells install, checks that no pin moved, and runs
+every lesson and solution. The notebook format check (``dlcourse lint``,
+``dlcourse.notebook_format``) reads each setup cell with :func:`installs_in` against these
+lists; this module imports nothing of it. Command line, for that step::
 
     python -m dlcourse.colab pins              # RUNTIME as pip requirements
     python -m dlcourse.colab installs [--source PATH]   # what the setup cells install
@@ -19,6 +21,7 @@ these lists. Command line, for that step::
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -46,19 +49,32 @@ def pins() -> list[str]:
     return [f"{name}=={version}" for name, version in RUNTIME.items()]
 
 
+def installs_in(setup_source: str) -> list[str] | None:
+    """The string arguments of a setup cell's ``pip install`` call, or None if there is none."""
+    try:
+        tree = ast.parse(setup_source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.List, ast.Tuple)):
+            words = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if "install" in words:
+                return words[words.index("install") + 1:]
+    return None
+
+
 def setup_cell_installs(root: Path, source: str | None = None) -> list[str]:
     """Every package the notebooks' setup cells install in Colab, in order of first use;
     the course's own package replaced by ``source`` (e.g. the checkout) when given."""
     import nbformat
 
     from dlcourse.course import NOTEBOOK_FOLDERS, pip_source
-    from dlcourse.notebook_format import colab_installs
 
     found: list[str] = []
     for folder in NOTEBOOK_FOLDERS:
         for path in sorted((root / folder).glob("*.ipynb")):
             cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-            for word in (colab_installs(cells[0].source) or []) if cells else []:
+            for word in (installs_in(cells[0].source) or []) if cells else []:
                 if word.startswith("-"):
                     continue
                 word = source if (source is not None and word == pip_source()) else word

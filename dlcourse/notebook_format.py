@@ -7,7 +7,6 @@ the same from the command line.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from pathlib import Path
@@ -32,22 +31,8 @@ def _headings(notebook) -> list[str]:
     return found
 
 
-def colab_installs(setup_source: str) -> list[str] | None:
-    """The string arguments of the setup cell's ``pip install`` call, or None if there is none."""
-    try:
-        tree = ast.parse(setup_source)
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.List, ast.Tuple)):
-            words = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-            if "install" in words:
-                return words[words.index("install") + 1:]
-    return None
-
-
 def _setup_problems(setup_source: str) -> list[str]:
-    installs = colab_installs(setup_source)
+    installs = colab.installs_in(setup_source)
     if installs is None:
         return ["the setup cell must pip-install what Colab lacks, inside its google.colab check"]
     found = []
@@ -60,6 +45,8 @@ def _setup_problems(setup_source: str) -> list[str]:
         found.append(f"the setup cell installs {', '.join(unknown)}, not in dlcourse/colab.py's INSTALLS")
     if pip_source() not in installs:
         found.append(f"the setup cell must install the helper package from {pip_source()} (dlcourse/course.py)")
+    if "dlcourse.__version__" not in setup_source:
+        found.append("the setup cell must print the course's release: print(f\"dlcourse {dlcourse.__version__}\")")
     return found
 
 
@@ -128,6 +115,8 @@ def problems(path: Path, root: Path) -> list[str]:
             found.append(f"cell {number}: stored output or execution count (strip outputs before committing)")
         if checked and cell.execution_count is None:
             found.append(f"cell {number}: tagged {CHECKED_TAG} but has no execution_count")
+    from dlcourse import run_claims  # local import: the import block is being edited elsewhere; move it up
+    found += run_claims.problems(notebook)  # a run's numbers written into prose
     return [f"{relative}: {p}" for p in found]
 
 

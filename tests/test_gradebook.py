@@ -7,6 +7,7 @@ input is an error that names the file and row, and leaves the outputs as they we
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import json
 import time
@@ -62,7 +63,8 @@ def out(tmp_path: Path) -> Path:
 def _args(out: Path, **extra) -> argparse.Namespace:
     base = dict(exercise=ROOT / "exercises" / f"{NAME}.ipynb", submissions=out.parent / "submissions", out=out,
                 jobs=1, timeout=60, submission_timeout=300, memory=2048, budget="smoke", seed=None, student=None,
-                manual=None, roster=None, due=None, late_penalty=0.0, submitted=None, assignment_name=None)
+                manual=None, roster=None, due=None, late_penalty=0.0, submitted=None, assignment_name=None,
+                sandbox=False)
     return argparse.Namespace(**{**base, **extra})
 
 
@@ -98,7 +100,7 @@ def test_merging_manual_scores_for_30_students_takes_seconds_and_runs_no_code(ou
     auto = sum(min(2.0, q.points) for q in QUESTIONS.values() if not isinstance(q, WrittenQuestion))
     assert float(summary["s00"]["points"]) == auto + N_WRITTEN
     grades = [r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8")) if r["question"] == WRITTEN.id]
-    assert {r["message"] for r in grades} == {"graded by hand: clear"}
+    assert {r["message"] for r in grades} == {"graded by hand: clear"} and {r["status"] for r in grades} == {"marked"}
     print(f"merge of 30 students: {took:.2f} s")  # shown with -s; measured, not asserted (see benchmarks/)
     # merging again gives the same outputs: the stored automatic results are not changed by a merge
     first = (out / "summary.csv").read_text()
@@ -131,6 +133,46 @@ def test_unknown_duplicate_and_malformed_rows(out, capsys, row, words):
     assert grade_command(_args(out, manual=out / "manual.csv")) == 2
     message = capsys.readouterr().out
     assert words in message and f"manual.csv, row {EXTRA_LINE}" in message
+
+
+def test_merge_manual_returns_new_results_and_leaves_the_automatic_ones_alone():
+    results = [_result("s00"), _result("s01")]
+    before = copy.deepcopy(results)
+    merged = gb.merge_manual(results, [gb.ManualScore("s00", WRITTEN.id, 1.0, "clear")])
+    written = {r.student: next(g for g in r.grades if g.question == WRITTEN.id) for r in merged}
+    assert written["s00"].status == Status.MARKED and written["s00"].points == 1.0
+    assert written["s01"].status == Status.MANUAL and written["s01"].points == 0.0  # still waiting for a person
+    assert results == before  # nothing changed in place: the caller keeps the automatic results as they were
+    merged[1].grades[0].points = 99  # and the new results share nothing with them
+    assert results == before
+
+
+def test_waiting_and_marked_written_answers_are_told_apart_in_the_report(out):
+    _fill(out / "manual.csv", {"s00": "1"})
+    assert grade_command(_args(out, manual=out / "manual.csv")) == 0
+    assert "written answers not yet graded count 0" not in (out / "reports" / "s00.html").read_text()
+    assert "written answers not yet graded count 0" in (out / "reports" / "s01.html").read_text()
+    summary = _table(out / "summary.csv")
+    assert summary["s00"]["marked"] == str(N_WRITTEN) and summary["s01"]["manual"] == str(N_WRITTEN)
+
+
+def test_a_submission_not_graded_has_no_points_anywhere_and_the_command_says_so(out, tmp_path, capsys):
+    results = gb.load_results(out / "results.json")
+    results[4] = StudentResult("s04", [Grade("s04", q.id, 0.0, q.points, Status.NOT_GRADED,
+                                             "not graded: the grading kernel did not start in 3 tries")
+                                       for q in QUESTIONS.values()], ["not graded: ...: grade it again with --student s04"])
+    gb.save_results(out / "results.json", results)
+    roster = _roster(tmp_path / "roster.csv", [f"s{i:02d}" for i in range(30)])
+    assert grade_command(_args(out, manual=out / "manual.csv", roster=roster)) == 1
+    printed = capsys.readouterr().out
+    assert "NOT GRADED: 1 submission(s)" in printed and "s04 (not graded: the grading kernel did not start" in printed
+    summary = _table(out / "summary.csv")
+    assert summary["s04"]["points"] == "" and summary["s04"]["final"] == "" and summary["s00"]["points"] != ""
+    grades = [r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8")) if r["student"] == "s04"]
+    assert {r["points"] for r in grades} == {""} and {r["status"] for r in grades} == {"not graded"}
+    assert _table(out / "wide.csv")["s04"]["total"] == ""
+    canvas = {row[1]: row for row in csv.reader((out / "canvas.csv").open(encoding="utf-8"))}
+    assert canvas["1004"][5] == ""  # blank: Canvas leaves it ungraded (a 0 would be a grade)
 
 
 def _roster(path: Path, students: list[str], *, extension: dict[str, str] = {}) -> Path:

@@ -3,6 +3,10 @@
 Automatic results are stored in ``OUT/results.json``: merging ``--manual`` scores, a
 roster or a late policy reuses them and runs no student code. Every input file is read
 and checked before anything in ``OUT`` is written, so a bad file changes nothing.
+
+Exit status: 0 when every submission was graded; 1 when the machine left some submission
+"not graded" (the final line names them: grade each again with ``--student``); 2 for bad
+input (nothing written).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dlcourse.grading import gradebook as gb
 from dlcourse.grading.grader import (GradingError, Settings, find_submissions, grade_all, load_assignment,
                                      settings_record)
 from dlcourse.grading.report import final_line, write_outputs
+from dlcourse.grading.runner import sandbox_problem
 
 
 def grade_command(args: argparse.Namespace) -> int:
@@ -29,8 +34,10 @@ def _grade(args: argparse.Namespace) -> int:
 
     if not args.exercise.is_file():
         raise GradingError(f"no exercise notebook {args.exercise}")
+    if args.sandbox and (problem := sandbox_problem()):
+        raise GradingError(problem)
     settings = Settings(cell_timeout=args.timeout, submission_timeout=args.submission_timeout,
-                        memory_mb=args.memory, budget=args.budget)
+                        memory_mb=args.memory, budget=args.budget, sandbox=args.sandbox)
     submissions = find_submissions(args.submissions, args.exercise.stem)
     if not submissions:
         raise GradingError(f"no submissions in {args.submissions} (expected <student>.ipynb or "
@@ -89,7 +96,7 @@ def _grade(args: argparse.Namespace) -> int:
     gb.save_results(stored_path, results)
     if not (args.out / "manual.csv").exists():
         gb.write_manual_template(args.out / "manual.csv", results, questions)
-    merged = gb.merge_manual(gb.load_results(stored_path), scores)
+    merged = gb.merge_manual(results, scores)  # new results: the stored automatic ones stay as they are
     rows = gb.final_rows(merged, questions, roster=roster, policy=policy, times=times)
     record = {**record, "seed": seed, "manual_scores": len(scores),
               "late_policy": {"due": args.due, "percent_per_day": args.late_penalty} if policy else None}
@@ -97,5 +104,6 @@ def _grade(args: argparse.Namespace) -> int:
     gb.write_wide_csv(args.out / "wide.csv", rows, questions)
     if roster is not None:
         gb.write_canvas_csv(args.out / "canvas.csv", rows, args.assignment_name or args.exercise.stem)
-    print(final_line(merged) + f"; written to {args.out}")
-    return 0
+    print(final_line(merged))
+    print(f"written to {args.out}")
+    return 1 if any(r.not_graded is not None for r in merged) else 0

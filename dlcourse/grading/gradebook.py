@@ -22,7 +22,7 @@ import io
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -108,15 +108,19 @@ def read_manual(path: Path, results: list[StudentResult], questions: dict[str, Q
 
 
 def merge_manual(results: list[StudentResult], scores: Iterable[ManualScore]) -> list[StudentResult]:
-    """``results`` with the hand-given scores in place of the written questions' zeros."""
+    """New results: ``results`` with the hand-given scores in place of the written questions' zeros,
+    each such grade :attr:`Status.MARKED`. ``results`` are not changed (merging is repeatable)."""
     by_key = {(s.student, s.question): s for s in scores}
-    for result in results:
-        for grade in result.grades:
-            score = by_key.get((result.student, grade.question))
-            if score is not None:
-                grade.points, grade.status = score.points, Status.MANUAL
-                grade.message = "graded by hand" + (f": {score.comment}" if score.comment else "")
-    return results
+
+    def merged(grade: Grade) -> Grade:
+        score = by_key.get((grade.student, grade.question))
+        if score is None:
+            return replace(grade)
+        return replace(grade, points=score.points, status=Status.MARKED,
+                       message="graded by hand" + (f": {score.comment}" if score.comment else ""))
+
+    return [replace(r, grades=[merged(g) for g in r.grades], notes=list(r.notes), code=dict(r.code),
+                    written=dict(r.written)) for r in results]
 
 
 # --------------------------------------------------------------------------- roster
@@ -217,13 +221,18 @@ class FinalRow:
     max_points: float
     days_late: int = 0
     penalty: float = 0.0
-    per_question: dict[str, float] = field(default_factory=dict)
+    per_question: dict[str, float | None] = field(default_factory=dict)  # None: not graded
     person: Student | None = None
     submitted: bool = True
+    graded: bool = True  # False: the machine failed on this submission; no points to report yet
 
     @property
     def final(self) -> float:
         return round(max(0.0, self.points - self.penalty), 4)
+
+    def shown(self, value: float | None) -> str:
+        """A number as the exports write it: blank where nothing was graded (never a zero that is no grade)."""
+        return "" if value is None or not self.graded else f"{value:g}"
 
 
 def final_rows(results: list[StudentResult], questions: dict[str, Question], *, roster: dict[str, Student] | None = None,
@@ -232,9 +241,11 @@ def final_rows(results: list[StudentResult], questions: dict[str, Question], *, 
     maximum = sum(q.points for q in questions.values())
     rows = []
     for result in results:
-        row = FinalRow(result.student, result.total, maximum, per_question={g.question: g.points for g in result.grades},
-                       person=(roster or {}).get(result.student))
-        if policy is not None:
+        row = FinalRow(result.student, result.total, maximum, person=(roster or {}).get(result.student),
+                       per_question={g.question: None if g.status == Status.NOT_GRADED else g.points
+                                     for g in result.grades},
+                       graded=result.not_graded is None)
+        if policy is not None and row.graded:
             submitted = (times or {}).get(result.student)
             row.days_late = policy.days_late(result.student, submitted)
             row.penalty = policy.penalty(result.student, submitted, result.total)
@@ -256,14 +267,15 @@ def write_wide_csv(path: Path, rows: list[FinalRow], questions: dict[str, Questi
         for row in rows:
             p = row.person
             writer.writerow([row.student, p.id if p else "", p.name if p else "", p.email if p else "",
-                             *(f"{row.per_question.get(q, 0.0):g}" for q in questions), f"{row.points:g}",
-                             f"{row.max_points:g}", row.days_late, f"{row.penalty:g}", f"{row.final:g}",
+                             *(row.shown(row.per_question.get(q, 0.0)) for q in questions), row.shown(row.points),
+                             f"{row.max_points:g}", row.days_late, f"{row.penalty:g}", row.shown(row.final),
                              "yes" if row.submitted else "no"])
 
 
 def write_canvas_csv(path: Path, rows: list[FinalRow], assignment: str) -> None:
     """Canvas's gradebook import format: Student, ID, SIS User ID, SIS Login ID, Section, then
-    one column named for the assignment (Canvas creates it on import if it is new)."""
+    one column named for the assignment (Canvas creates it on import if it is new). A submission
+    that was not graded has a blank score, which Canvas leaves ungraded."""
     missing = [r.student for r in rows if r.person is None]
     if missing:
         raise GradebookError(f"a Canvas gradebook needs the roster's ids: no roster entry for {', '.join(missing)}")
@@ -272,7 +284,7 @@ def write_canvas_csv(path: Path, rows: list[FinalRow], assignment: str) -> None:
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
         for row in rows:
             p = row.person
-            writer.writerow([p.name, p.id, p.sis_user_id, p.sis_login_id, p.section, f"{row.final:g}"])
+            writer.writerow([p.name, p.id, p.sis_user_id, p.sis_login_id, p.section, row.shown(row.final)])
 
 
 # --------------------------------------------------------------------------- reading CSV files

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from dlcourse.assessment.questions import Question, WrittenQuestion
+from dlcourse.assessment.status import Status
 from dlcourse.grading.gradebook import FinalRow
 from dlcourse.grading.grader import STATUSES, StudentResult
 
@@ -42,7 +43,8 @@ def write_outputs(out: Path, results: list[StudentResult], record: dict, rows: l
         writer.writerow(GRADE_COLUMNS)
         for result in results:
             for g in result.grades:
-                writer.writerow([g.student, g.question, f"{g.points:g}", f"{g.max_points:g}", g.status.value, g.message,
+                points = "" if g.status == Status.NOT_GRADED else f"{g.points:g}"  # no grade, not a zero
+                writer.writerow([g.student, g.question, points, f"{g.max_points:g}", g.status.value, g.message,
                                  " ".join(g.failed), g.detail])
     by_student = {row.student: row for row in rows}
     with open(out / "summary.csv", "w", newline="", encoding="utf-8") as handle:
@@ -52,8 +54,9 @@ def write_outputs(out: Path, results: list[StudentResult], record: dict, rows: l
         for result in results:
             counts = Counter(g.status for g in result.grades)
             row = by_student[result.student]
-            writer.writerow([result.student, f"{result.total:g}", f"{row.max_points:g}", row.days_late,
-                             f"{row.penalty:g}", f"{row.final:g}", *(counts[s] for s in STATUSES), "; ".join(result.notes)])
+            writer.writerow([result.student, row.shown(result.total), f"{row.max_points:g}", row.days_late,
+                             f"{row.penalty:g}", row.shown(row.final), *(counts[s] for s in STATUSES),
+                             "; ".join(result.notes)])
         for row in rows:
             if not row.submitted:
                 writer.writerow([row.student, "0", f"{row.max_points:g}", 0, "0", "0", *(0 for _ in STATUSES),
@@ -71,7 +74,8 @@ def html_report(result: StudentResult, record: dict, row: FinalRow, questions: d
                 instructor: bool = False) -> str:
     e = html.escape
     table = "\n".join(
-        f"<tr class='{e(g.status.value)}'><td>{e(g.question)}</td><td>{g.points:g} / {g.max_points:g}</td>"
+        f"<tr class='{e(g.status.value.replace(' ', '-'))}'><td>{e(g.question)}</td>"
+        f"<td>{'' if g.status == Status.NOT_GRADED else f'{g.points:g}'} / {g.max_points:g}</td>"
         f"<td>{e(g.status.value)}</td><td>{e(g.message)}"
         f"{'<br><small>failed: ' + e(', '.join(g.failed)) + '</small>' if g.failed else ''}"
         f"{'<br><small>instructor: ' + e(g.detail) + '</small>' if instructor and g.detail else ''}</td></tr>"
@@ -89,12 +93,16 @@ def html_report(result: StudentResult, record: dict, row: FinalRow, questions: d
     notes = "".join(f"<li>{e(n)}</li>" for n in result.notes)
     late = (f"<p>Submitted {row.days_late} day(s) late: {row.penalty:g} points off, <b>{row.final:g} of "
             f"{row.max_points:g}</b> in the end.</p>" if row.penalty else "")
-    unmarked = any(g.status.value == "manual" and g.message.startswith("written answer") for g in result.grades)
+    unmarked = any(g.status == Status.MANUAL for g in result.grades)
+    total = (f"<p><b>Not graded yet</b>: the grading machine failed on this submission, not your code; it will be "
+             f"graded again.</p>" if not row.graded else
+             f"<p><b>{result.total:g} of {row.max_points:g} points</b>"
+             f"{'; written answers not yet graded count 0' if unmarked else ''}.</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(record['notebook'])}: {e(result.student)}</title>
 <style>{STYLE}</style></head>
 <body><h1>{e(record['notebook'])} — {e(result.student)}</h1>
-<p><b>{result.total:g} of {row.max_points:g} points</b>{'; written answers not yet graded count 0' if unmarked else ''}.</p>
+{total}
 {late}
 {f'<h2>For the instructor</h2><ul>{notes}</ul>' if instructor and notes else ''}
 <table><tr><th>question</th><th>points</th><th>status</th><th>what the grader found</th></tr>
@@ -106,6 +114,14 @@ def html_report(result: StudentResult, record: dict, row: FinalRow, questions: d
 
 
 def final_line(results: list[StudentResult]) -> str:
+    """What the run did, in one line; then, if the machine left any submission ungraded, which and why."""
     counts = Counter(g.status for r in results for g in r.grades)
     parts = ", ".join(f"{counts[s]} {s.value}" for s in STATUSES if counts[s])
-    return f"graded {len(results)} submission(s), {sum(len(r.grades) for r in results)} answers: {parts or 'nothing'}"
+    line = f"graded {len(results)} submission(s), {sum(len(r.grades) for r in results)} answers: {parts or 'nothing'}"
+    ungraded = [r for r in results if r.not_graded is not None]
+    if ungraded:
+        line += (f"\nNOT GRADED: {len(ungraded)} submission(s), through the machine's failure, not the students' code "
+                 "(no points recorded): " + "; ".join(f"{r.student} ({r.not_graded})" for r in ungraded) +
+                 "\ngrade each of them again: the same command with --student NAME, for " +
+                 ", ".join(r.student for r in ungraded))
+    return line

@@ -1,15 +1,32 @@
 """Run notebook cells in a guarded kernel: time limits, a memory watchdog, no output kept.
 
-Each cell gets a :class:`CellRun` (a :class:`CellStatus`: ok, error, timeout or dead). A cell past its time
-limit is interrupted; a kernel that will not stop, uses too much memory or dies ends
-the run, and every cell after it is reported as not run, with the reason. Whatever
-happens, every process the kernel started is killed before :func:`run_cells` returns.
+Each cell gets a :class:`CellRun` (a :class:`CellStatus`). A cell past its time limit is
+interrupted; a kernel that will not stop or uses too much memory ends the run, and every
+cell after it is reported as not run, with the reason. Whatever happens, every process
+the kernel started is killed before :func:`run_cells` returns.
+
+A grade must never be an accident of the machine, so the runner tells the student's
+failures from the machine's as well as it can see them:
+
+- a kernel that does not start is started again, with a longer wait each time
+  (:data:`STARTUP_WAITS`); if it never starts, every cell is :attr:`CellStatus.NOT_STARTED`;
+- a kernel that dies with no cause the runner can see (not its memory limit, not a time
+  limit), or whose messages stop making sense, is :attr:`CellStatus.LOST`: the student's code
+  may have done it, or the machine (the grader runs the submission again to tell which:
+  :func:`dlcourse.grading.grader.grade_path`).
+
+With a :class:`Sandbox`, the kernel runs under bubblewrap (``bwrap``): no network, a
+read-only view of the system, of Python and of the course (without ``solutions/``,
+another student's notebook or the grader's outputs), and only the given folders writable.
+Its connection to the grader is ZeroMQ over Unix sockets (``transport="ipc"``) in a folder
+that both sides see at the same path, so that it works without a network.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +46,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 KERNEL_NAME = "dlcourse-grader"
+STARTUP_WAITS = (120.0, 300.0, 600.0)  # seconds to wait for the kernel's first answer, try after try
+RETRY_PAUSE = 5.0  # seconds between two tries (a moment for a busy machine)
+SHM_BYTES = 256 * 2**20  # a sandbox's /dev/shm (multiprocessing's semaphores, joblib's shared arrays)
+DIED = "the kernel died (out of memory? did the code exit or kill its own process?)"
+INSTALL_BWRAP = ("--sandbox needs bubblewrap (the bwrap command), which is not installed: "
+                 "apt-get install bubblewrap (Debian, Ubuntu; dnf install bubblewrap on Fedora)")
 
 
 class CellStatus(str, Enum):
@@ -37,7 +60,9 @@ class CellStatus(str, Enum):
     OK = "ok"
     ERROR = "error"  # the cell raised
     TIMEOUT = "timeout"  # stopped at its time limit
-    DEAD = "dead"  # the kernel died or was stopped, or the cell was never run
+    DEAD = "dead"  # the kernel was stopped for a cause the grader saw (memory, a time limit), or died twice
+    LOST = "lost"  # the kernel died, or the connection to it broke, with no cause the runner could see
+    NOT_STARTED = "not started"  # the kernel never started, after every try: the machine's failure
 
     def __str__(self) -> str:
         return self.value
@@ -47,6 +72,22 @@ class CellStatus(str, Enum):
 class CellRun:
     status: CellStatus
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What a sandboxed kernel may write (``writable``) and must not see (``hidden``, e.g. ``solutions/``).
+
+    Besides these, it reads the system (``/usr``, ``/etc``), Python's installation, the
+    course package, the course's lessons, exercises and data, and writes a private ``/tmp``.
+    """
+
+    writable: tuple[Path, ...]
+    hidden: tuple[Path, ...] = ()
+
+
+class _NotStarted(Exception):
+    """The kernel did not answer its first message."""
 
 
 class _QuietClient(NotebookClient):
@@ -99,45 +140,182 @@ def _tree(pid: int) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def _kill(processes: list[psutil.Process]) -> None:
+def _kill(processes: list[psutil.Process], wait: float = 5.0) -> None:
+    """Kill every process, and wait (at most ``wait`` s) until each is gone or a zombie: a zombie holds no
+    memory, and one that is not our child (a sandbox's own init, say) is for its new parent to reap,
+    which some machines' init does only about once a second."""
     for process in processes:
         try:
             process.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(processes, timeout=5)
+    deadline = time.monotonic() + wait
+    for process in processes:
+        while time.monotonic() < deadline:
+            try:
+                process.wait(timeout=0.05)  # reaps it if it is our child
+                break
+            except psutil.TimeoutExpired:
+                if process.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.Error:
+                break
 
 
-def _kernel_spec_dir(root: Path) -> Path:
+# --------------------------------------------------------------------------- the kernel's command
+
+
+def kernel_command() -> list[str]:
+    """The grading kernel, as the kernel spec starts it (``{connection_file}`` filled in by jupyter_client)."""
+    return [sys.executable, "-m", "dlcourse.grading.kernel", "-f", "{connection_file}"]
+
+
+def _kernel_spec_dir(root: Path, argv: list[str], *, interrupt_by_message: bool) -> Path:
     folder = root / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True)
-    spec = {"argv": [sys.executable, "-m", "dlcourse.grading.kernel", "-f", "{connection_file}"],
-            "display_name": "dlcourse grader", "language": "python"}
+    spec = {"argv": argv, "display_name": "dlcourse grader", "language": "python"}
+    if interrupt_by_message:  # a signal to bwrap's process group would stop bwrap, not interrupt the kernel
+        spec["interrupt_mode"] = "message"
     (folder / "kernel.json").write_text(json.dumps(spec))
     return root / "kernels"
 
 
+def sandbox_problem() -> str | None:
+    """Why ``--sandbox`` cannot work on this machine (None: it can)."""
+    if shutil.which("bwrap") is None:
+        return INSTALL_BWRAP
+    try:
+        trial = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid",
+                                "--unshare-net", "--die-with-parent", "--", "true"],
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        return f"bubblewrap (bwrap) cannot run here: {problem}"
+    if trial.returncode != 0:
+        return (f"bubblewrap (bwrap) cannot make a sandbox here ({trial.stderr.strip()[:300]}): run the grader as "
+                "root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
+    return None
+
+
+def _readable_paths() -> list[Path]:
+    """What a sandboxed kernel reads: the system, Python, the course package and the course's
+    lessons, exercises and data (never the whole checkout: submissions or grades may lie in it)."""
+    from dlcourse.course import package_dir, repo_root
+
+    paths = [Path(p) for p in ("/usr", "/etc", "/sys", "/opt")]
+    paths += [Path(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}]
+    paths += [package_dir()]
+    root = repo_root()
+    if root is not None:  # what dlcourse.course.repo_root() looks for, and the data cache inside
+        paths += [root / "lessons", root / "exercises", root / "datasets"]
+    for variable in ("DLCOURSE_DATA", "DLCOURSE_CACHE", "PYTHONPATH"):
+        paths += [Path(p).expanduser() for p in os.environ.get(variable, "").split(os.pathsep) if p]
+    try:
+        paths.append(Path.home() / ".cache" / "dlcourse")  # dlcourse.data's cache outside a checkout
+    except RuntimeError:  # no home directory
+        pass
+    return [p.absolute() for p in paths if p.exists()]
+
+
+def _outermost(paths: list[Path]) -> list[Path]:
+    """``paths`` without those inside another one, outermost first."""
+    kept: list[Path] = []
+    for path in sorted(set(paths), key=lambda p: len(p.parts)):
+        if not any(path == k or k in path.parents for k in kept):
+            kept.append(path)
+    return kept
+
+
+def bwrap_prefix(sandbox: Sandbox, *, own: Path, cwd: Path) -> list[str]:
+    """The ``bwrap`` command line that runs a kernel in ``sandbox``; ``own`` is the runner's folder for
+    this kernel (its connection's sockets and the sandbox's ``/tmp``), ``cwd`` where the kernel starts."""
+    args = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--dev", "/dev", "--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+            "--proc", "/proc"]
+    for target in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):  # merged /usr: symlinks into /usr
+        host = Path("/") / target
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), str(host)]
+    readable = _outermost(_readable_paths())
+    for path in readable:
+        args += ["--ro-bind", str(path), str(path)]
+    private_tmp = own / "tmp"
+    private_tmp.mkdir(exist_ok=True)
+    args += ["--bind", str(private_tmp), "/tmp"]
+    writable = _outermost([own, *sandbox.writable])
+    for path in writable:
+        args += ["--bind", str(path), str(path)]
+    for path in sandbox.hidden:  # only matters if it lies inside a folder the sandbox sees
+        path = path.absolute()
+        if any(path == p or p in path.parents for p in [*readable, *writable]) and path.exists():
+            args += (["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)])
+    args += ["--remount-ro", "/", "--remount-ro", "/dev",  # tmpfs: what is written there escapes the memory watch
+             "--setenv", "TMPDIR", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
+             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+             "--unsetenv", "JPY_PARENT_PID",  # ipykernel would take bwrap's pid 1 for a dead parent
+             "--chdir", str(cwd), "--"]
+    return args
+
+
+# --------------------------------------------------------------------------- running
+
+
 def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeout: float | list[float],
               total_timeout: float, memory_mb: int,
-              after_cell: Callable[[int, CellRun], None] | None = None) -> list[CellRun]:
+              after_cell: Callable[[int, CellRun], None] | None = None,
+              sandbox: Sandbox | None = None, notes: list[str] | None = None) -> list[CellRun]:
     """Execute ``sources`` in order in one new guarded kernel; one :class:`CellRun` each.
 
-    ``cell_timeout`` is one limit for all cells or one per cell. ``after_cell(index, run)``
-    is called as soon as each cell ends, before the next starts.
+    ``cell_timeout`` is one limit for all cells or one per cell; ``total_timeout`` counts
+    from the kernel's start. ``after_cell(index, run)`` is called as soon as each cell ends,
+    before the next starts. A kernel that does not start is tried again (the tries are
+    added to ``notes``); one that never starts gives :attr:`CellStatus.NOT_STARTED` for every cell.
     """
     limits = cell_timeout if isinstance(cell_timeout, list) else [cell_timeout] * len(sources)
+    failures: list[str] = []
+    for attempt, wait in enumerate(STARTUP_WAITS, start=1):
+        if attempt > 1:
+            time.sleep(RETRY_PAUSE)
+        try:
+            runs = _run_once(sources, limits, cwd=cwd, env=env, total_timeout=total_timeout, memory_mb=memory_mb,
+                             after_cell=after_cell, sandbox=sandbox, startup_timeout=wait)
+        except _NotStarted as problem:
+            failures.append(f"try {attempt}: {problem}")
+            continue
+        if failures and notes is not None:
+            notes.append(f"the grading kernel did not start at first ({'; '.join(failures)}); it did on try {attempt}")
+        return runs
+    reason = f"the grading kernel did not start in {len(STARTUP_WAITS)} tries ({'; '.join(failures)})"
+    return [CellRun(CellStatus.NOT_STARTED, reason) for _ in sources]
+
+
+def _run_once(sources: list[str], limits: list[float], *, cwd: Path, env: dict[str, str], total_timeout: float,
+              memory_mb: int, after_cell: Callable[[int, CellRun], None] | None, sandbox: Sandbox | None,
+              startup_timeout: float) -> list[CellRun]:
+    """One kernel, every cell; raises :class:`_NotStarted` if the kernel did not answer in ``startup_timeout``."""
     runs: list[CellRun] = []
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    deadline = time.monotonic() + total_timeout
-    with tempfile.TemporaryDirectory(prefix="dlcourse-kernelspec-") as spec_root:
-        manager = AsyncKernelManager(kernel_name=KERNEL_NAME,
-                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(_kernel_spec_dir(Path(spec_root)))]))
+    with tempfile.TemporaryDirectory(prefix="dlcourse-kernel-") as folder:
+        own = Path(folder)
+        argv = kernel_command()
+        options: dict = {}
+        if sandbox is not None:
+            argv = bwrap_prefix(sandbox, own=own, cwd=cwd) + argv
+            (own / "connection").mkdir()
+            options = {"transport": "ipc", "connection_file": str(own / "connection" / "kernel.json")}
+        specs = _kernel_spec_dir(own, argv, interrupt_by_message=sandbox is not None)
+        manager = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]),
+                                     **options)
         client = _QuietClient(notebook, km=manager, timeout=int(max(limits, default=1)), allow_errors=True,
-                              startup_timeout=120, record_timing=False, store_widget_state=False)
+                              startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=False)
         watch: _MemoryWatch | None = None
         pid: int | None = None
+        started = False
         try:
             with client.setup_kernel(cwd=str(cwd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                started = True
+                deadline = time.monotonic() + total_timeout
                 pid = manager.provisioner.pid  # type: ignore[union-attr]
                 watch = _MemoryWatch(pid, memory_mb)
                 watch.start()
@@ -158,18 +336,27 @@ def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeou
                             break
                         continue
                     except DeadKernelError:
-                        reason = (watch.reason if watch and watch.reason else
-                                  "the kernel died (out of memory? did the code exit or kill its own process?)")
-                        runs.append(CellRun(CellStatus.DEAD, reason))
-                        runs.extend(CellRun(CellStatus.DEAD, f"not run: {reason}") for _ in notebook.cells[index + 1:])
+                        if watch.reason:  # stopped by us: the code's doing
+                            runs.append(CellRun(CellStatus.DEAD, watch.reason))
+                            runs.extend(CellRun(CellStatus.DEAD, f"not run: {watch.reason}") for _ in notebook.cells[index + 1:])
+                        else:  # the code's doing, or the machine's: the grader runs it again to tell
+                            runs.append(CellRun(CellStatus.LOST, DIED))
+                            runs.extend(CellRun(CellStatus.LOST, f"not run: {DIED}") for _ in notebook.cells[index + 1:])
+                        break
+                    except Exception as problem:  # the kernel's messages broke (code that rewrites its JSON can)
+                        message = f"the connection to the kernel broke ({type(problem).__name__}: {problem})"[:300]
+                        runs.extend(CellRun(CellStatus.LOST, message) for _ in notebook.cells[index:])
                         break
                     error = client.errors.get(index)
                     runs.append(CellRun(CellStatus.ERROR, error) if error else CellRun(CellStatus.OK))
                     if after_cell is not None:
                         after_cell(index, runs[-1])
-        except (RuntimeError, TimeoutError, OSError) as problem:  # the kernel did not start, or broke on the way out
-            if not runs:
-                runs = [CellRun(CellStatus.DEAD, f"the kernel could not run: {problem}")] * len(sources)
+        except (RuntimeError, TimeoutError, OSError) as problem:  # no start, a broken connection, or a failed shutdown
+            if not started:
+                raise _NotStarted(f"{type(problem).__name__}: {problem}"[:300]) from None
+            if len(runs) < len(sources):  # broke on the way, not on the way out: nothing says the code did it
+                message = f"the connection to the kernel broke ({type(problem).__name__}: {problem})"[:300]
+                runs.extend(CellRun(CellStatus.LOST, message) for _ in sources[len(runs):])
         finally:
             if watch is not None:
                 watch.stop()
@@ -195,7 +382,7 @@ def _interrupt(client: NotebookClient, manager: AsyncKernelManager) -> bool:
         client.timeout = 15
         client.execute_cell(probe, 0)
         return True
-    except (CellTimeoutError, DeadKernelError, RuntimeError):
+    except Exception:  # a timeout, a dead kernel, a broken connection: it does not answer
         return False
 
 
