@@ -231,6 +231,11 @@ def bwrap_prefix(sandbox: Sandbox, *, own: Path, cwd: Path) -> list[str]:
     args = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--dev", "/dev", "--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
             "--proc", "/proc"]
+    # a private /tmp first: what is bound below is mounted on top of it, so a course checked out (or a
+    # virtual environment) under /tmp stays visible
+    private_tmp = own / "tmp"
+    private_tmp.mkdir(exist_ok=True)
+    args += ["--bind", str(private_tmp), "/tmp"]
     for target in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):  # merged /usr: symlinks into /usr
         host = Path("/") / target
         if host.is_symlink():
@@ -240,9 +245,6 @@ def bwrap_prefix(sandbox: Sandbox, *, own: Path, cwd: Path) -> list[str]:
     readable = _outermost(_readable_paths())
     for path in readable:
         args += ["--ro-bind", str(path), str(path)]
-    private_tmp = own / "tmp"
-    private_tmp.mkdir(exist_ok=True)
-    args += ["--bind", str(private_tmp), "/tmp"]
     writable = _outermost([own, *sandbox.writable])
     for path in writable:
         args += ["--bind", str(path), str(path)]
