@@ -117,3 +117,10 @@ def assert_accepted(notebook: str, qid: str, namespace: Mapping[str, Any]) -> No
     assert checked.status == "passed", str(checked)
     status, message = by_grader(notebook, qid, namespace)
     assert status == "passed", message
+
+
+def equals_anything(base: type, name: str | None = None) -> type:
+    """A subclass of ``base`` (``float``, ``int``, ``str`` …), called ``name``, whose objects say they equal
+    anything: the shape of a lying answer, for the wrong-answer fixtures."""
+    return type(name or f"{base.__name__.title()}EqualsAnything", (base,),
+                {"__eq__": lambda self, other: True, "__ne__": lambda self, other: False, "__hash__": base.__hash__})

@@ -19,6 +19,7 @@ from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, WrittenQu
 
 PASS = Status.PASSED  # the verdict of a right answer
 from tests.judging import assert_accepted, by_check, by_grader, solution_namespace
+from tests.judging import equals_anything
 
 
 NB = "02_regression_metrics"
@@ -358,11 +359,7 @@ class _EqualsAnything(float):
         return 0.0
 
 
-class _NameThatEqualsAnything(str):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = str.__hash__
+_NameThatEqualsAnything = equals_anything(str, "_NameThatEqualsAnything")
 
 
 class _ListThatLooksEmpty(list):

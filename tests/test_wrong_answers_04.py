@@ -19,6 +19,7 @@ from dlcourse.checking import Status, questions_for
 PASS = Status.PASSED  # the verdict of a right answer
 from tests import judging
 from tests.judging import solution_namespace
+from tests.judging import equals_anything
 
 
 NB = "04_grid_and_random_search"
@@ -382,20 +383,10 @@ def test_headings_state_the_points_of_the_question_modules_and_written_answers_h
 # --------------------------------------------------------------------------- the judge decides on the set-up's own facts
 
 
-class _EqualsAnything(float):
-    """A number that says it equals everything."""
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = float.__hash__
+_EqualsAnything = equals_anything(float, "_EqualsAnything")
 
 
-class _IntEqualsAnything(int):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = int.__hash__
+_IntEqualsAnything = equals_anything(int, "_IntEqualsAnything")
 
 
 class _DictThatLies(dict):

@@ -12,6 +12,7 @@ import pytest
 
 from tests import judging
 from tests.judging import ROOT, solution_namespace
+from tests.judging import equals_anything
 
 NB = "06_hyperband_and_experiment_tracking"
 kt = pytest.importorskip("keras_tuner")
@@ -351,20 +352,10 @@ def test_q5_the_grader_takes_max_epochs_from_the_set_up_not_from_the_students_na
     assert judging.by_grader(NB, "q5_hyperband_report", namespace, setup={"MAX_EPOCHS": 9})[0] == "passed"
 
 
-class _Everything(float):
-    """A number that says it equals anything."""
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = float.__hash__
+_Everything = equals_anything(float, "_Everything")
 
 
-class _AnyCount(int):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = int.__hash__
+_AnyCount = equals_anything(int, "_AnyCount")
 
 
 def test_q5_numbers_that_say_they_equal_anything_fail(tmp_path):

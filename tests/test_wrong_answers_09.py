@@ -23,6 +23,7 @@ from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import answer_id, exercise_id
 import judging
+from judging import equals_anything
 from judging import ROOT, solution_namespace
 
 
@@ -345,13 +346,7 @@ def test_q4_wrong_verdicts_fail(namespace, phrase):
     rejected("q4_grid_verdict", namespace, phrase)
 
 
-class Yes(int):
-    """Says it equals every verdict."""
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = int.__hash__
+Yes = equals_anything(int, "Yes")
 
 
 class SameAsAnything(dict):
@@ -504,11 +499,7 @@ class Pair(tuple):
         return 2
 
 
-class Cat(str):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = str.__hash__
+Cat = equals_anything(str, "Cat")
 
 
 def test_q6_a_model_that_redefines_predict_fails(confused):

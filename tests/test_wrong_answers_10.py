@@ -21,6 +21,7 @@ from dlcourse.checking import Status
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.tune_worker import digits_splits
 from tests import judging
+from tests.judging import equals_anything
 
 NB = "10_automated_tuning_with_optuna"
 EPOCHS = 2
@@ -368,22 +369,10 @@ def test_q5_wrong_answers_fail(table, decision, phrase):
 # report) is not believed: they are read as plain data, exact types only.
 
 
-class Anything(float):
-    """A number that says it equals everything."""
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = float.__hash__
+Anything = equals_anything(float, "Anything")
 
 
-class Yes(int):
-    """A whole number that says it equals everything."""
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = int.__hash__
+Yes = equals_anything(int, "Yes")
 
 
 def test_q1_a_model_class_that_shows_other_layers_fails():
