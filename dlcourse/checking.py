@@ -6,7 +6,8 @@ shows one line (✓, ✗ or ✎ with a message) and records the verdict. The rec
 as an output of its own kind, :data:`CHECK_MIME`, beside the text: the test suite's
 notebook rules read those records, not the printed text.
 
-The question model's names are re-exported here for the question modules.
+The question model's names are re-exported here for notebooks and tests; the question
+modules import them from :mod:`dlcourse.assessment` itself.
 """
 
 from __future__ import annotations

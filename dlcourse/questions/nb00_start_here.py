@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.checking import Case, FunctionQuestion, WrittenQuestion
+from dlcourse.assessment.questions import Case, FunctionQuestion, WrittenQuestion
 
 
 def _label_pairs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
