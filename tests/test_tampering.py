@@ -6,7 +6,8 @@ question (``q6_threshold_from_table``: the lowest candidate threshold, whose pre
 not the best), and in the same cells changes something the grading relies on. Each kind of
 tampering gets a submission of its own; every one must score 0 on both questions and be
 listed for the instructor in ``review``, while the solution keeps full marks. One grading
-run, two kernels at a time, covers them all.
+run, two kernels at a time, covers them all; a second one does the same under ``--sandbox``
+(skipped, saying how to install bubblewrap, where it is missing).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import nbformat
 import pytest
 
 from dlcourse.cli import main
+from dlcourse.grading.runner import sandbox_problem
 
 pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")
 
@@ -170,8 +172,12 @@ def _submission(tampering: str) -> nbformat.NotebookNode:
     return notebook
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict:
+@pytest.fixture(scope="module", params=[False, True], ids=["kernel", "sandbox"])
+def graded(request, tmp_path_factory) -> dict:
+    """One grading run of every submission: in plain guarded kernels, and under ``--sandbox`` (bubblewrap)."""
+    sandbox = request.param
+    if sandbox and (problem := sandbox_problem()) is not None:
+        pytest.skip(problem)
     folder = tmp_path_factory.mktemp("tampering")
     submissions = folder / "submissions"
     submissions.mkdir()
@@ -181,7 +187,7 @@ def graded(tmp_path_factory) -> dict:
         nbformat.write(_submission(tampering), submissions / f"{student}.ipynb")
     out = folder / "out"
     code = main(["grade", str(EXERCISE), str(submissions), "--out", str(out), "--jobs", "2", "--seed", "11",
-                 "--timeout", "30", "--submission-timeout", "240"])
+                 "--timeout", "30", "--submission-timeout", "240", *(["--sandbox"] if sandbox else [])])
     assert code == 0
     with open(out / "grades.csv", encoding="utf-8") as handle:
         grades = {(r["student"], r["question"]): r for r in csv.DictReader(handle)}
