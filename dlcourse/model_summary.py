@@ -38,12 +38,12 @@ def find_layers(model: Any, kind: str) -> list:
 # the student's kernel and describe Keras objects as plain data (class names as strings, settings as
 # numbers, a history's numbers as lists), trusting only the object's exact type. They never decide.
 
-_NAME_OF = type.__dict__["__name__"]  # a class's own name, even if its metaclass redefines ``__name__``
-
 
 def class_name(value: Any) -> str:
     """The name of ``value``'s class, read without running any of the value's code."""
-    return _NAME_OF.__get__(type(value), type)
+    from dlcourse.assessment.facts import type_name
+
+    return type_name(value)
 
 
 def keras_class(value: Any, family: str) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.assessment.encoding import from_jsonable, to_jsonable
+from dlcourse.assessment.encoding import _TYPE_NAME, from_jsonable, to_jsonable
 
 
 def plain(value: Any) -> Any:
@@ -70,7 +70,7 @@ def fingerprint(value: Any) -> str | None:
 
 def type_name(value: Any) -> str:
     """The name of ``value``'s class as the class itself holds it (never a name its metaclass makes up)."""
-    return type.__dict__["__name__"].__get__(type(value), type)
+    return _TYPE_NAME.__get__(type(value), type)
 
 
 def class_path(value: Any) -> str:
