@@ -88,7 +88,7 @@ def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list
     student = grader.PlannedCell("# the student's cell", 1, qid)
     payload = Path(tempfile.mkdtemp(prefix="dlcourse-judging-")) / "payload.json"
     calls = [(c.args, dict(c.kwargs)) for c in cases or []]
-    probe_cell = grader.PlannedCell(grader.probe_source(payload, notebook, qid, calls), 1, qid, payload)
+    probe_cell = grader.PlannedCell(grader.probe_source(qid, "unused"), 1, qid, payload, silent=True)
     probe.report(str(payload), notebook, qid, encoding.to_jsonable([[list(a), dict(k)] for a, k in calls]),
                  dict(namespace))
     reports = {qid: grader.collect(probe_cell)}

@@ -60,17 +60,20 @@ def test_inject_probes_adds_one_secret_probe_after_each_student_cell(tmp_path):
     planned = grader.inject_probes(grader.rebuild(_exercise(), answers, SETTINGS), _assignment(), tmp_path, SETTINGS)
     probes = [c for c in planned if c.probe is not None]
     assert [c.question for c in probes] == QIDS
+    first_student = next(i for i, c in enumerate(planned) if c.question)
+    snapshot = kernel._grader_cell(compile(planned[first_student - 1].source, "<cell>", "exec"))
+    assert snapshot["action"] == "snapshot"  # the set-up's snapshot, taken before any student code runs
     for cell in probes:
         before = planned[planned.index(cell) - 1]
-        assert before.question == cell.question and before.probe is None
+        assert before.question == cell.question and before.probe is None and cell.silent and not before.silent
         assert cell.probe.parent == tmp_path and len(cell.probe.stem) == 32  # a fresh secret name
         task = kernel._grader_cell(compile(cell.source, "<cell>", "exec"))  # what the kernel's audit hook reads
-        assert task["action"] == "probe" and task["question"] == cell.question and task["payload"] == str(cell.probe)
+        announced = snapshot["probes"][cell.question]
+        assert task == {"action": "probe", "question": cell.question, "nonce": announced["nonce"]}
+        assert announced["payload"] == str(cell.probe) and str(cell.probe) not in cell.source
     assert len({c.probe for c in probes}) == len(probes)
-    first_student = next(i for i, c in enumerate(planned) if c.question)
-    snapshot = planned[first_student - 1]  # the set-up's snapshot, taken before any student code runs
-    assert kernel._grader_cell(compile(snapshot.source, "<cell>", "exec"))["action"] == "snapshot"
-    assert "[0, 1]" in probes[0].source  # the calls of the question's cases travel in the probe
+    assert snapshot["probes"][QIDS[0]]["cases"] and "[0, 1]" in planned[first_student - 1].source
+    assert "[0, 1]" not in probes[0].source  # the hidden cases travel in the snapshot, not in the probe
 
 
 def test_collect_reads_once_and_deletes(tmp_path):

@@ -152,6 +152,21 @@ TAMPERING = {  # student -> code run after the wrong answer, in both cells
             return ["pass\\n"] if any("dlcourse grader" in line for line in lines) else lines
         get_ipython().input_transformers_post.append(_drop_grader_cells)
         '''),
+    # right code kept aside, swapped in only for the grader's cells: its probes run silently, without these callbacks
+    "run_cell_callbacks": textwrap.dedent('''\
+        def _right_counts(y_true, y_pred):
+            y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+            return {"tp": int(np.sum((y_pred == 1) & (y_true == 1))), "fp": int(np.sum((y_pred == 1) & (y_true == 0))),
+                    "fn": int(np.sum((y_pred == 0) & (y_true == 1))), "tn": int(np.sum((y_pred == 0) & (y_true == 0)))}
+        def _swap_for_the_grader(info):
+            if "dlcourse grader" not in (info.raw_cell or ""):
+                return
+            globals()["confusion_counts"] = _right_counts
+            if "val_table" in globals():
+                meeting = val_table[val_table["recall"] >= REQUIRED_RECALL]
+                globals()["chosen_threshold"] = float(meeting[meeting["precision"] == meeting["precision"].max()]["threshold"].max())
+        get_ipython().events.register("pre_run_cell", _swap_for_the_grader)
+        '''),
     "builtins_and_trace": textwrap.dedent('''\
         import builtins, sys
         builtins.isinstance = lambda *args: True
@@ -228,7 +243,7 @@ def test_the_kernel_side_never_decides():
     assert "validate" not in {f.name for f in dataclasses.fields(ValueQuestion)}
     called = []
     value_questions = [q for notebook in MODULES for q in questions_for(notebook).values() if isinstance(q, ValueQuestion)]
-    assert len(value_questions) == 26
+    assert value_questions, "no value question found: the registry of question modules is empty"
     for question in value_questions:
         spy = dataclasses.replace(question, decide=lambda facts, given, qid=question.id: called.append(qid))
         for namespace in ({}, {question.variable: 0.5}):

@@ -113,6 +113,7 @@ class PlannedCell:
     timeout: float
     question: str | None = None  # the question this cell answers (a student's cell) or reports (a probe)
     probe: Path | None = None  # a probe cell: the secret file it writes
+    silent: bool = False  # run as a silent execution (the grader's probes)
 
 
 # --------------------------------------------------------------------------- the steps, in order
@@ -144,27 +145,32 @@ def grader_cell(task: dict, title: str) -> str:
     return f"# dlcourse grader: {title}\n_dlcourse_grader_cell = {constant!r}\ndel _dlcourse_grader_cell"
 
 
-def probe_source(payload: Path, notebook: str, qid: str, calls: list[tuple[tuple, dict]]) -> str:
-    """The grader's own cell for one question (its file name is a fresh secret)."""
-    cases = encoding.to_jsonable([[list(a), dict(k)] for a, k in calls])
-    return grader_cell({"action": "probe", "payload": str(payload), "notebook": notebook, "question": qid,
-                        "cases": cases}, qid)
+def probe_source(qid: str, nonce: str) -> str:
+    """The grader's own cell after question ``qid``'s cell: the question and the nonce the snapshot cell
+    announced for it (so that student code cannot run the probe at a moment of its choosing); where to
+    write and which cases to run came with the snapshot cell, before any student code could read a cell."""
+    return grader_cell({"action": "probe", "question": qid, "nonce": nonce}, qid)
 
 
-def snapshot_source(notebook: str) -> str:
-    """The grader's cell before the first student cell: the kernel remembers the set-up's modules."""
-    return grader_cell({"action": "snapshot", "notebook": notebook}, "snapshot of the set-up, before any student code")
+def snapshot_source(notebook: str, probes: dict[str, dict] | None = None) -> str:
+    """The grader's cell before the first student cell: the kernel remembers the set-up's modules, and
+    ``probes`` (question -> its secret report file and its encoded cases)."""
+    return grader_cell({"action": "snapshot", "notebook": notebook, "probes": probes or {}},
+                       "snapshot of the set-up, before any student code")
 
 
 def inject_probes(planned: list[PlannedCell], assignment: Assignment, folder: Path,
                   settings: Settings) -> list[PlannedCell]:
     """Step 2: a snapshot cell before the first student cell, and a probe cell after each student
-    cell, writing to a fresh secret file in ``folder``."""
+    cell, writing to a fresh secret file in ``folder``. The probe cells run silently (no IPython
+    ``pre_run_cell``/``post_run_cell`` callbacks, no history) and hold no secret: the files and the
+    hidden cases travel in the snapshot cell, which runs before any student code."""
     questions = assignment.questions
+    probes: dict[str, dict] = {}
     out: list[PlannedCell] = []
     for cell in planned:
         if cell.question is not None and not any(c.question for c in out):
-            out.append(PlannedCell(snapshot_source(assignment.name), settings.cell_timeout))
+            out.append(PlannedCell("", settings.cell_timeout))  # the snapshot, written below
         out.append(cell)
         if cell.question is None:
             continue
@@ -172,8 +178,14 @@ def inject_probes(planned: list[PlannedCell], assignment: Assignment, folder: Pa
         calls = ([(c.args, dict(c.kwargs)) for c in assignment.cases.get(cell.question, [])]
                  if isinstance(question, FunctionQuestion) else [])
         payload = folder / f"{secrets.token_hex(16)}.json"
-        out.append(PlannedCell(probe_source(payload, assignment.name, cell.question, calls), settings.cell_timeout,
-                               cell.question, payload))
+        nonce = secrets.token_hex(16)
+        probes[cell.question] = {"payload": str(payload), "nonce": nonce,
+                                 "cases": encoding.to_jsonable([[list(a), dict(k)] for a, k in calls])}
+        out.append(PlannedCell(probe_source(cell.question, nonce), settings.cell_timeout, cell.question, payload,
+                               silent=True))
+    for cell in out:
+        if cell.source == "" and cell.question is None:
+            cell.source = snapshot_source(assignment.name, probes)
     return out
 
 
@@ -182,6 +194,7 @@ def execute(planned: list[PlannedCell], settings: Settings, *, env: dict[str, st
             notes: list[str] | None = None) -> list[CellRun]:
     """Step 3: run the cells in one new guarded kernel (in ``sandbox`` if given); one :class:`CellRun` each."""
     return run_cells([c.source for c in planned], cwd=cwd, env=env, cell_timeout=[c.timeout for c in planned],
+                     silent=[c.silent for c in planned],
                      total_timeout=settings.submission_timeout, memory_mb=settings.memory_mb, after_cell=after_cell,
                      sandbox=sandbox, notes=notes)
 

@@ -13,8 +13,11 @@ The grader's own cells do not call anything the student could have replaced: eac
 one string constant starting with :data:`MARKER`, and the audit hook, which sees every
 code object before ``exec`` runs it, does their work. A ``snapshot`` cell (the grader puts
 one right before the first student cell) extends the snapshot to the modules the set-up
-cells imported (NumPy, pandas, Keras, ...) and remembers the notebook's namespace. A
-``probe`` cell first restores the snapshot (builtins, functions, classes, ``sys.modules``,
+cells imported (NumPy, pandas, Keras, ...), remembers the notebook's namespace, and
+receives, for each question, the secret file its report goes to and its hidden cases, so
+that the later ``probe`` cells, which student code could read before they run, carry
+nothing but a question's name; they run as silent executions (no IPython
+``pre_run_cell``/``post_run_cell`` callbacks). A ``probe`` cell first restores the snapshot (builtins, functions, classes, ``sys.modules``,
 the import system, no trace or profile function), drops every ``dlcourse`` module so that
 the course's code is imported fresh from disk, and then writes the probe's report
 (:mod:`dlcourse.grading.probe`): plain facts, never a verdict. What remains possible, and
@@ -133,7 +136,9 @@ def _run_grader_cell(task: dict) -> None:
         if _STATE.get("snapshot_taken"):  # only the grader's first one, before any student code, counts
             return
         _STATE["snapshot_taken"] = True
-        _preload(str(task.get("notebook", "")))
+        _STATE["notebook"] = str(task.get("notebook", ""))
+        _STATE["probes"] = dict(task.get("probes") or {})
+        _preload(_STATE["notebook"])
         from IPython import get_ipython
 
         shell = get_ipython()
@@ -142,15 +147,15 @@ def _run_grader_cell(task: dict) -> None:
         return
     if task.get("action") != "probe":
         return
+    probes = _STATE.get("probes") or {}
+    probe = probes.get(str(task.get("question")))
+    if probe is None or task.get("nonce") != probe["nonce"]:  # not the grader's cell: nothing written
+        return
+    del probes[str(task["question"])]  # each question reported once
     restore()
-    namespace = _STATE["namespace"]
-    if namespace is None:  # no snapshot cell ran: the notebook's namespace as IPython has it now
-        from IPython import get_ipython
-
-        namespace = get_ipython().user_ns
     from dlcourse.grading.probe import report
 
-    report(task["payload"], task["notebook"], task["question"], task["cases"], namespace)
+    report(probe["payload"], _STATE["notebook"], str(task["question"]), probe["cases"], _STATE["namespace"])
 
 
 def _is_forbidden(path: object) -> bool:

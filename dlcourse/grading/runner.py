@@ -24,6 +24,7 @@ that both sides see at the same path, so that it works without a network.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -86,6 +87,9 @@ class Sandbox:
     hidden: tuple[Path, ...] = ()
 
 
+SILENT = "dlcourse_silent"  # a cell's metadata key: send it as a silent execution
+
+
 class _NotStarted(Exception):
     """The kernel did not answer its first message."""
 
@@ -109,6 +113,19 @@ class _QuietClient(NotebookClient):
         content = (execute_reply or {}).get("content", {})
         if content.get("status") == "error":
             self.errors[cell_index] = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:500]
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        """nbclient's, except that a cell marked :data:`SILENT` is sent as a silent execution: IPython then
+        runs no ``pre_run_cell``/``post_run_cell`` callbacks and keeps no history for it."""
+        if not cell.metadata.get(SILENT):
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        self.kc.execute = functools.partial(type(self.kc).execute, self.kc, silent=True)
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history=False)
+        finally:
+            del self.kc.execute
+
+    execute_cell = run_sync(async_execute_cell)
 
 
 class _MemoryWatch(threading.Thread):
@@ -264,12 +281,13 @@ def bwrap_prefix(sandbox: Sandbox, *, own: Path, cwd: Path) -> list[str]:
 
 
 def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeout: float | list[float],
-              total_timeout: float, memory_mb: int,
+              total_timeout: float, memory_mb: int, silent: list[bool] | None = None,
               after_cell: Callable[[int, CellRun], None] | None = None,
               sandbox: Sandbox | None = None, notes: list[str] | None = None) -> list[CellRun]:
     """Execute ``sources`` in order in one new guarded kernel; one :class:`CellRun` each.
 
-    ``cell_timeout`` is one limit for all cells or one per cell; ``total_timeout`` counts
+    ``cell_timeout`` is one limit for all cells or one per cell; ``silent`` says which cells are sent
+    as silent executions (the grader's probes); ``total_timeout`` counts
     from the kernel's start. ``after_cell(index, run)`` is called as soon as each cell ends,
     before the next starts. A kernel that does not start is tried again (the tries are
     added to ``notes``); one that never starts gives :attr:`CellStatus.NOT_STARTED` for every cell.
@@ -281,6 +299,7 @@ def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeou
             time.sleep(RETRY_PAUSE)
         try:
             runs = _run_once(sources, limits, cwd=cwd, env=env, total_timeout=total_timeout, memory_mb=memory_mb,
+                             silent=silent or [False] * len(sources),
                              after_cell=after_cell, sandbox=sandbox, startup_timeout=wait)
         except _NotStarted as problem:
             failures.append(f"try {attempt}: {problem}")
@@ -293,11 +312,13 @@ def run_cells(sources: list[str], *, cwd: Path, env: dict[str, str], cell_timeou
 
 
 def _run_once(sources: list[str], limits: list[float], *, cwd: Path, env: dict[str, str], total_timeout: float,
+              silent: list[bool],
               memory_mb: int, after_cell: Callable[[int, CellRun], None] | None, sandbox: Sandbox | None,
               startup_timeout: float) -> list[CellRun]:
     """One kernel, every cell; raises :class:`_NotStarted` if the kernel did not answer in ``startup_timeout``."""
     runs: list[CellRun] = []
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s, metadata={SILENT: True} if quiet else {})
+                                               for s, quiet in zip(sources, silent)])
     with tempfile.TemporaryDirectory(prefix="dlcourse-kernel-") as folder:
         own = Path(folder)
         argv = kernel_command()
