@@ -16,5 +16,5 @@ os.environ["DLCOURSE_BUDGET"] = "smoke"
 for _name, _value in QUIET_TF_ENV.items():  # the setup cells' settings (oneDNN off), for kernels and workers alike
     os.environ.setdefault(_name, _value)
 
-pytest_plugins = ["dlcourse.pytest_plugin"]
+pytest_plugins = ["dlcourse.pytest_plugin", "pytester"]  # pytester: tests/test_site.py runs nbval on a made-up lesson
 collect_ignore = ["tests/fixtures"]

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("--only", nargs="+", metavar="NN", default=[], help="only these lessons, e.g. --only 00 01")
     site.add_argument("--fresh", action="store_true", help="empty the execution cache first: run every lesson again")
     site.add_argument("--root", help="the course repository (default: this checkout)")
+    site.add_argument("--executed", type=Path, metavar="DIR",
+                      help="lessons the test suite already executed in this budget (pytest with "
+                           "DLCOURSE_EXECUTED_DIR=DIR, as CI runs it): rendered from there, not run again")
     grade = commands.add_parser("grade", help="grade students' notebooks for one exercise (for instructors)",
                                 description="Grade SUBMISSIONS/<student>.ipynb or SUBMISSIONS/<student>/<name>.ipynb "
                                             "against exercises/<name>.ipynb with hidden cases.")
@@ -103,7 +106,7 @@ def _site(args: argparse.Namespace) -> int:
     from dlcourse.site import build_site
 
     try:
-        report = build_site(root, args.budget, args.out, only=args.only, fresh=args.fresh)
+        report = build_site(root, args.budget, args.out, only=args.only, fresh=args.fresh, executed=args.executed)
     except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as problem:
         print(f"error: {problem}")
         return 2

@@ -1,12 +1,14 @@
 """`dlcourse site`: a small site (lessons 00 and 01, smoke budget) built twice, and its pages read.
 
 The first build executes both lessons; the second, with the same execution cache, must execute
-nothing and show the same outputs and the same machine. The browser checks (pages load, figures
+nothing and show the same outputs and the same machine; a third, with a new cache but the lessons
+as the test suite writes them (CI), must execute nothing either. The browser checks (pages load, figures
 load, links work, search finds a lesson) are in tests/test_site_browser.py.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -16,7 +18,8 @@ import pytest
 
 import dlcourse
 from dlcourse.course import colab_url, github_url, release_pip_source
-from dlcourse.site.build import SiteReport, _prepare_out, build_site, choose_lessons
+from dlcourse.pytest_plugin import EXECUTED_ENV
+from dlcourse.site.build import SiteReport, _prepare_out, build_site, choose_lessons, stage, take_executed
 from dlcourse.site.machine import Machine, cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,9 +57,15 @@ def read_page(path: Path) -> Page:
 
 
 @pytest.fixture(scope="module")
-def built(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteReport, SiteReport]:
+def site_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small site's working folder (its execution cache)."""
+    return tmp_path_factory.mktemp("site-work")
+
+
+@pytest.fixture(scope="module")
+def built(real_data: Path, site_work: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteReport, SiteReport]:
     """The small site built twice with one execution cache: (first build, second build)."""
-    work = tmp_path_factory.mktemp("site-work")
+    work = site_work
     first = build_site(ROOT, "smoke", tmp_path_factory.mktemp("site1"), only=["00", "01"], work=work)
     second = build_site(ROOT, "smoke", tmp_path_factory.mktemp("site2"), only=["00", "01"], work=work)
     return first, second
@@ -103,6 +112,76 @@ def test_a_lesson_page_has_its_outputs_buttons_provenance_and_licence(built, nam
     remote = [a["src"] for a in page.all("script") if a.get("src", "").startswith(web)]
     remote += [a["href"] for a in page.all("link") if "stylesheet" in a.get("rel", "") and a["href"].startswith(web)]
     assert not remote, f"{name}: loads {remote}"
+
+
+def _export(work: Path, folder: Path, budget: str = "smoke") -> None:
+    """The lessons a build executed, out of its cache, as the test suite writes them (DLCOURSE_EXECUTED_DIR)."""
+    from jupyter_cache import get_cache
+
+    import nbformat
+
+    cache = get_cache(str(work / "jupyter_cache"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for staged in sorted((work / "src" / "lessons").glob("*.ipynb")):
+        record = cache.match_cache_notebook(nbformat.read(staged, as_version=4))
+        notebook = cache.get_cache_bundle(record.pk).nb
+        notebook.metadata["dlcourse_executed"] = {"budget": budget}
+        nbformat.write(notebook, folder / staged.name)
+
+
+def test_lessons_the_suite_executed_are_rendered_without_running_again(built, site_work, tmp_path: Path) -> None:
+    executed = tmp_path / "executed"
+    _export(site_work, executed)
+    report = build_site(ROOT, "smoke", tmp_path / "site", only=["00", "01"], work=tmp_path / "work", executed=executed)
+    assert report.executed == [], "a lesson the suite had executed was executed again"
+    for name in LESSONS:
+        one, three = (read_page(out / "lessons" / f"{name}.html") for out in (built[0].out, report.out))
+        assert three.all("div", "cell_output") and one.text == three.text, f"{name}: the pages differ"
+
+
+def test_an_executed_copy_with_other_code_or_another_budget_is_not_taken(built, site_work, tmp_path: Path) -> None:
+    import nbformat
+
+    other_code, other_budget = tmp_path / "code", tmp_path / "budget"
+    _export(site_work, other_code)
+    _export(site_work, other_budget, budget="full")
+    changed = nbformat.read(other_code / f"{LESSONS[0]}.ipynb", as_version=4)
+    next(c for c in changed.cells if c.cell_type == "code").source += "\nprint('edited since')"
+    nbformat.write(changed, other_code / f"{LESSONS[0]}.ipynb")
+    staged = stage(choose_lessons(ROOT, ["00"]), tmp_path / "src")
+    assert take_executed(staged, other_code, tmp_path / "cache1", "smoke") == []
+    assert take_executed(staged, other_budget, tmp_path / "cache2", "smoke") == []
+    assert take_executed(staged, other_budget, tmp_path / "cache3", "full") == [LESSONS[0]]
+
+
+def test_the_suite_writes_a_lesson_it_passed_as_the_site_runs_it_and_not_one_it_failed(pytester, monkeypatch) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    lessons = pytester.mkdir("lessons")
+    good = new_notebook(cells=[new_markdown_cell("# A lesson"), new_code_cell("import os\nprint(os.environ.get("
+                                                                              "'DLCOURSE_STATIC_EXPLORERS'))"),
+                               new_code_cell("from IPython.display import Markdown\nMarkdown('**two**')"),
+                               new_code_cell("1 + 1")])
+    bad = new_notebook(cells=[new_code_cell("print('before')"), new_code_cell("raise ValueError('broken')")])
+    nbformat.write(good, lessons / "01_good.ipynb")
+    nbformat.write(bad, lessons / "02_bad.ipynb")
+    out = pytester.path / "executed"
+    monkeypatch.setenv(EXECUTED_ENV, str(out))
+    monkeypatch.delenv("DLCOURSE_STATIC_EXPLORERS", raising=False)
+    result = pytester.runpytest_subprocess("--nbval-lax", "--nbval-current-env", "-p", "dlcourse.pytest_plugin",
+                                           "-p", "no:cacheprovider", "-p", "no:xdist", "lessons")
+    result.assert_outcomes(passed=4, failed=1)
+    assert sorted(p.name for p in out.iterdir()) == ["01_good.ipynb"], "a lesson with a failed cell was written"
+    written = nbformat.read(out / "01_good.ipynb", as_version=4)
+    nbformat.validate(written)
+    code = [c for c in written.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3]
+    assert code[0].outputs[0].text == "1\n", "the lesson's kernel did not run as the site runs it"
+    assert code[1].outputs[0].data["text/markdown"] == "**two**"
+    assert code[2].outputs[0].data["text/plain"] == "2" and code[2].outputs[0].execution_count == 3
+    assert written.metadata["dlcourse_executed"] == {"budget": "smoke"}
+    assert "DLCOURSE_STATIC_EXPLORERS" not in os.environ
 
 
 def test_an_explorer_is_a_picture_with_a_note_not_a_dead_control(built) -> None:
@@ -161,6 +240,9 @@ def test_the_version_is_set_once_and_colab_can_pin_the_release() -> None:
     machine = Machine("Some CPU", False, 2, "2026-12-07", declared, "full")
     assert machine.describe() == (f"Outputs of the full budget, executed on 2026-12-07 on Some CPU "
                                   f"(2 cores, without AVX-512) with dlcourse {declared}.")
+    limited = Machine("Some CPU", True, 2, "2026-12-07", declared, "full", "AVX2")
+    assert "(2 cores, with AVX-512, oneDNN limited to AVX2 (ONEDNN_MAX_CPU_ISA) as on a CPU without it)" \
+        in limited.describe()
 
 
 def test_the_command_names_a_lesson_that_does_not_exist(capsys) -> None:

@@ -6,7 +6,9 @@ The steps, in order:
 2. stage them with a generated home page in ``WORK/src`` (the lessons themselves are never edited; in
    the copies, the cells that start a server are marked to be skipped);
 3. ask jupyter-cache which of them it holds for this budget (``WORK/jupyter_cache``, one folder per
-   budget, since the cache keys on a notebook's code and not on the budget it ran in);
+   budget, since the cache keys on a notebook's code and not on the budget it ran in); lessons it
+   lacks but that ``executed`` holds, run with the same code by the test suite (CI's ``pytest`` with
+   ``DLCOURSE_EXECUTED_DIR``, :mod:`dlcourse.pytest_plugin`), are put in the cache as they are;
 4. run Sphinx with ``conf.py``: myst-nb executes only the notebooks missing from the cache, with
    the budget set, the explorers drawn as pictures and progress bars off, and stores them;
 5. report the lessons built and those executed.
@@ -81,16 +83,20 @@ def cached(cache_dir: Path, lessons: list[Path]) -> set[str]:
     return found
 
 
-@contextmanager
-def kernel_environment(budget: str) -> Iterator[None]:
-    """The environment the lessons' kernels inherit while the site builds (restored afterwards)."""
+def kernel_settings(budget: str) -> dict[str, str]:
+    """What the lessons' kernels run with when their outputs go on the site (here, and in CI's test run)."""
     from dlcourse.explorers import STATIC_ENV
     from dlcourse.reproducibility import QUIET_TF_ENV
 
-    settings = {**{k: os.environ.get(k, v) for k, v in QUIET_TF_ENV.items()},
-                "DLCOURSE_BUDGET": budget,
-                STATIC_ENV: "1",  # explorers drawn once, with a note: a static page has no kernel behind its sliders
-                "TQDM_DISABLE": "1"}  # progress bars are widgets, which a static page cannot draw
+    return {**{k: os.environ.get(k, v) for k, v in QUIET_TF_ENV.items()},
+            "DLCOURSE_BUDGET": budget,
+            STATIC_ENV: "1",  # explorers drawn once, with a note: a static page has no kernel behind its sliders
+            "TQDM_DISABLE": "1"}  # progress bars are widgets, which a static page cannot draw
+
+
+@contextmanager
+def environment(settings: dict[str, str]) -> Iterator[None]:
+    """``settings`` in ``os.environ`` (which kernels started now inherit), restored afterwards."""
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
@@ -155,9 +161,53 @@ def stage(lessons: list[Path], src: Path) -> list[Path]:
     return staged
 
 
+def code_of(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def take_executed(staged: list[Path], folder: Path, cache_dir: Path, budget: str) -> list[str]:
+    """Put in the cache each staged lesson that ``folder`` holds executed with the same code (by the test
+    suite, in this budget); the names taken. The pages say this machine ran them, when the file was written."""
+    from datetime import datetime, timezone
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    from dlcourse.site.machine import load_provenance, save_provenance, this_machine
+
+    cache = get_cache(str(cache_dir))
+    machines = load_provenance(cache_dir)
+    taken = []
+    for path in staged:
+        source = folder / path.name
+        if not source.exists():
+            continue
+        notebook, executed = nbformat.read(path, as_version=4), nbformat.read(source, as_version=4)
+        ran_in = executed.metadata.get("dlcourse_executed", {}).get("budget")
+        if ran_in != budget:
+            print(f"  {path.stem}: the executed copy in {folder} ran in the {ran_in} budget: executing it here",
+                  flush=True)
+            continue
+        if code_of(notebook) != code_of(executed):
+            print(f"  {path.stem}: the executed copy in {folder} has other code: executing it here", flush=True)
+            continue
+        ran = iter([c for c in executed.cells if c.cell_type == "code"])
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                done = next(ran)
+                cell.outputs, cell.execution_count = done.outputs, done.execution_count
+        record = cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path)), check_validity=False, overwrite=True)
+        when = datetime.fromtimestamp(source.stat().st_mtime, timezone.utc)
+        machines[record.hashkey] = this_machine(budget, when)
+        taken.append(path.stem)
+    save_provenance(cache_dir, machines)
+    return taken
+
+
 def build_site(root: Path, budget: str = "smoke", out: Path | None = None, *, only: Sequence[str] = (),
-               work: Path | None = None, fresh: bool = False) -> SiteReport:
-    """Build the site of ``root``'s lessons in ``budget`` into ``out`` (default ``build/site/<budget>``)."""
+               work: Path | None = None, fresh: bool = False, executed: Path | None = None) -> SiteReport:
+    """Build the site of ``root``'s lessons in ``budget`` into ``out`` (default ``build/site/<budget>``);
+    lessons already executed in ``budget`` by the test suite into the folder ``executed`` are not run again."""
     try:
         from sphinx.application import Sphinx
         from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -175,7 +225,11 @@ def build_site(root: Path, budget: str = "smoke", out: Path | None = None, *, on
     if fresh and cache_dir.exists():
         shutil.rmtree(cache_dir)
     staged = stage(lessons, work / "src")
-    to_run = [p.stem for p in staged if p.stem not in cached(cache_dir, staged)]
+    missing = [p for p in staged if p.stem not in cached(cache_dir, staged)]
+    taken = take_executed(missing, Path(executed), cache_dir, budget) if executed is not None and missing else []
+    if taken:
+        print(f"{len(taken)} lesson(s) executed by the test suite, from {executed}: {', '.join(taken)}", flush=True)
+    to_run = [p.stem for p in missing if p.stem not in taken]
     print(f"{len(lessons)} lesson(s), {budget} budget: {len(to_run)} to execute"
           + (f" ({', '.join(to_run)})" if to_run else "") + f", {len(lessons) - len(to_run)} from the cache", flush=True)
     _prepare_out(out)
@@ -185,7 +239,7 @@ def build_site(root: Path, budget: str = "smoke", out: Path | None = None, *, on
     overrides = {"nb_execution_cache_path": str(cache_dir), "nb_execution_timeout": CELL_TIMEOUT[budget],
                  "dlcourse_budget": budget, "dlcourse_root": str(root), "dlcourse_started": start,
                  "dlcourse_work": str(work)}
-    with open(log, "w", encoding="utf-8") as status, kernel_environment(budget), \
+    with open(log, "w", encoding="utf-8") as status, environment(kernel_settings(budget)), \
             patch_docutils(str(CONF_DIR)), docutils_namespace():
         app = Sphinx(str(work / "src"), str(CONF_DIR), str(out), str(work / "doctrees"), "html",
                      confoverrides=overrides, status=_Progress(status), warning=warnings, freshenv=True)

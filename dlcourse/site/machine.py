@@ -27,11 +27,15 @@ class Machine:
     date: str  # UTC, YYYY-MM-DD
     version: str  # dlcourse's release
     budget: str
+    isa_limit: str = ""  # ONEDNN_MAX_CPU_ISA when it was set, e.g. "AVX2": a CPU without AVX-512 emulated
 
     def describe(self) -> str:
-        """One sentence for a page: budget, date, CPU, AVX-512, cores, release."""
+        """One sentence for a page: budget, date, CPU, AVX-512 (or oneDNN's limit), cores, release."""
+        isa = f"{'with' if self.avx512 else 'without'} AVX-512"
+        if self.isa_limit:
+            isa += f", oneDNN limited to {self.isa_limit} (ONEDNN_MAX_CPU_ISA) as on a CPU without it"
         return (f"Outputs of the {self.budget} budget, executed on {self.date} on {self.cpu} "
-                f"({self.cores} cores, {'with' if self.avx512 else 'without'} AVX-512) with dlcourse {self.version}.")
+                f"({self.cores} cores, {isa}) with dlcourse {self.version}.")
 
 
 def cpu_model() -> str:
@@ -60,7 +64,7 @@ def this_machine(budget: str, when: datetime | None = None) -> Machine:
 
     when = when or datetime.now(timezone.utc)
     return Machine(cpu_model(), has_avx512(), os.cpu_count() or 1, when.astimezone(timezone.utc).date().isoformat(),
-                   __version__, budget)
+                   __version__, budget, os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper())
 
 
 def load_provenance(cache: Path) -> dict[str, Machine]:
