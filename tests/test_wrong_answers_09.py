@@ -5,13 +5,19 @@ trained model use a tiny one on tiny synthetic images (seconds, not minutes): th
 look at how a model was trained and what it does, not at its architecture (question 1
 checks that). The message must say what is wrong (a distinctive phrase is asserted)
 without giving the answer's code.
+
+Questions 2, 4 and 6 are rules written as functions, judged on made-up inputs and then
+applied to the student's run. Each plausible misreading of a rule is kept here as a
+fixture (``grid_epochs_with``, ``verdict_with``, ``confused_with``, named in
+``GRID_MISREADINGS``, ``VERDICT_MISREADINGS`` and ``CONFUSION_MISREADINGS``): it fails on
+the public cases, or, where those agree with it, in the grader on the hidden cases; and
+every draw of hidden cases tells each misreading from the right rule.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from types import SimpleNamespace
 
 import keras
 import nbformat
@@ -22,6 +28,7 @@ from dlcourse.checking import Status, FunctionQuestion, ValueQuestion, questions
 
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.exercises import answer_id, exercise_id
+from dlcourse.questions.nb09_cifar10_project import VERDICT_KINDS
 import judging
 from judging import equals_anything
 from judging import ROOT, solution_namespace
@@ -75,47 +82,81 @@ def test_q1_wrong_cnns_fail(wrong, phrase):
     rejected("q1_build_cnn", {"build_cnn": wrong}, phrase)
 
 
-# --------------------------------------------------------------------------- q2: the grid
+# --------------------------------------------------------------------------- q2: a grid that fits the time
 
 
-def test_q2_the_solution_passes():
-    accepted("q2_param_grid", {"param_grid": {"batch_size": [32, 64], "epochs": [10, 20]}})
-    accepted("q2_param_grid", {"param_grid": {"epochs": (20, 10), "batch_size": (64, 32)}})
+def grid_epochs_with(*, folds=True, setup="each training", trainings=(1, 2), timings="own", sizes=None, per_minute=60,
+                     rounding=math.floor, at_least=0):
+    """A grid_epochs that follows the question except where a keyword says otherwise: the set-up paid by each
+    training, once per batch size (and fold), once in all or never; the trainings priced (multiples of E); each
+    batch size's own timings or the first one's for all; the batch sizes written in; seconds per minute; the
+    rounding; the least E returned (None: whatever the division gives)."""
+    def grid_epochs(minutes, n_folds, epoch_seconds, setup_seconds):
+        batch_sizes = list(epoch_seconds) if sizes is None else list(sizes)
+        first = next(iter(epoch_seconds))
+        timing = (lambda b: b) if timings == "own" else (lambda b: first)
+        k = n_folds if folds else 1
+        set_up = sum(setup_seconds[timing(b)] for b in batch_sizes)
+        set_up *= {"each training": k * len(trainings), "each batch size": k, "once": 1, "never": 0}[setup]
+        per_e = k * sum(trainings) * sum(epoch_seconds[timing(b)] for b in batch_sizes)
+        epochs = rounding((minutes * per_minute - set_up) / per_e)
+        return epochs if at_least is None else max(at_least, epochs)
+    return grid_epochs
 
 
-@pytest.mark.parametrize("grid, phrase", [
-    ({"batch_size": [32, 64], "epochs": [10, 20], "optimizer": ["adam"]}, "exactly two settings"),  # an extra setting
-    ({"model__batch_size": [32, 64], "epochs": [10, 20]}, "exactly two settings"),
-    ({"batch_size": [32, 64], "epochs": [10, 20, 30]}, "'epochs' should try the lesson's values"),
-    ({"batch_size": [16, 32], "epochs": [10, 20]}, "'batch_size' should try the lesson's values"),
-    ({"batch_size": 64, "epochs": [10, 20]}, "needs a list of values"),
-    ([("batch_size", [32, 64]), ("epochs", [10, 20])], "expected a dict"),
-])
-def test_q2_wrong_grids_fail(grid, phrase):
-    rejected("q2_param_grid", {"param_grid": grid}, phrase)
+GRID_MISREADINGS = {
+    "folds forgotten": {"folds": False},
+    "set-up forgotten": {"setup": "never"},
+    "set-up once per batch size": {"setup": "each batch size"},
+    "set-up once in all": {"setup": "once"},
+    "only the long trainings": {"trainings": (2,)},
+    "both trainings long": {"trainings": (2, 2)},
+    "the first batch size's timings for all": {"timings": "first"},
+    "batch sizes 32 and 64 written in": {"sizes": (32, 64)},
+    "minutes taken as seconds": {"per_minute": 1},
+    "rounded up": {"rounding": math.ceil},
+    "rounded to the nearest": {"rounding": round},
+    "at least one epoch": {"at_least": 1},
+    "a negative E when none fits": {"at_least": None},
+}
 
 
-class LyingGrid(dict):
-    """Holds a wrong grid but shows the lesson's grid to whoever iterates, indexes or compares it."""
-
-    def __iter__(self):
-        return iter(["batch_size", "epochs"])
-
-    def __getitem__(self, key):
-        return {"batch_size": [32, 64], "epochs": [10, 20]}[key]
-
-    def keys(self):
-        return ["batch_size", "epochs"]
-
-    def __eq__(self, other):
-        return True
+def test_q2_the_solution_and_the_reference_pass():
+    accepted("q2_grid_epochs", solution_namespace(NB))
+    accepted("q2_grid_epochs", {"np": np, "grid_epochs": grid_epochs_with()})
 
 
-def test_q2_a_grid_that_lies_about_its_contents_fails():
-    rejected("q2_param_grid", {"param_grid": LyingGrid(batch_size=[16, 32], epochs=[10, 20])},
-             "'batch_size' should try the lesson's values")
-    rejected("q2_param_grid", {"param_grid": {"batch_size": [32, 64], "epochs": [Anything(10), Anything(20)]}},
-             "'epochs' should try the lesson's values")
+@pytest.mark.parametrize("wrong", GRID_MISREADINGS.values(), ids=GRID_MISREADINGS)
+def test_q2_wrong_counts_fail(wrong):
+    rejected("q2_grid_epochs", {"np": np, "grid_epochs": grid_epochs_with(**wrong)}, "grid_epochs(")
+
+
+def test_q2_the_public_answers_written_in_fail_the_hidden_cases():
+    """A function that knows the three public cases' answers and guesses the lesson's 10 elsewhere."""
+    known = {case.args[0]: case.expected for case in questions_for(NB)["q2_grid_epochs"].public}
+    namespace = {"grid_epochs": lambda minutes, *rest: known.get(minutes, 10)}
+    assert judging.by_check(NB, "q2_grid_epochs", namespace).status == PASS
+    status, message = judging.by_grader(NB, "q2_grid_epochs", namespace)
+    assert status != PASS and "hidden case" in message, message
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_q2_every_draw_of_hidden_cases_separates_each_misreading(seed):
+    """In every draw, each misreading gives another E than the right count on at least one hidden case (so
+    that the hidden cases alone reject it, whatever the public ones do)."""
+    cases = questions_for(NB)["q2_grid_epochs"].hidden(np.random.default_rng(seed))
+    right = [grid_epochs_with()(*args) for args, _ in cases]
+    assert right[-1] == 0 and min(right[:-1]) >= 2  # a budget nothing fits, and grids of real trainings
+    for name, wrong in GRID_MISREADINGS.items():
+        assert [outcome(grid_epochs_with(**wrong), args) for args, _ in cases] != right, name
+
+
+def outcome(function, args):
+    """What ``function(*args)`` returns, or the name of the error it raises."""
+    try:
+        return function(*args)
+    except Exception as error:  # noqa: BLE001 - a wrong rule may fail on a case: that is a different outcome
+        return type(error).__name__
 
 
 class Anything(float):
@@ -264,112 +305,166 @@ def test_q3_a_model_of_a_class_that_redefines_keras_fails(images, right_model):
 
 # --------------------------------------------------------------------------- q4: the grid's verdict
 
-PARAMS = [{"batch_size": 32, "epochs": 10}, {"batch_size": 32, "epochs": 20}, {"batch_size": 64, "epochs": 10},
-          {"batch_size": 64, "epochs": 20}]
+
+def corrected_t(d, correction=True, ddof=1):
+    """Lesson 03's corrected paired t statistic of the per-fold differences ``d`` (uncorrected: d's standard error)."""
+    k = len(d)
+    se = d.std(ddof=ddof) * np.sqrt(1 / k + 1 / (k - 1) if correction else 1 / k)
+    return d.mean() / se if se > 0 else np.inf if d.mean() > 0 else 0.0
 
 
-def grid(folds):
-    """A grid search's results from each combination's scores on three folds (rows: combinations)."""
-    scores = np.asarray(folds, dtype=float)
-    results = {"params": PARAMS, "mean_test_score": scores.mean(axis=1), "std_test_score": scores.std(axis=1),
-               "mean_fit_time": np.array([40.0, 80.0, 20.0, 10.0])}
-    results.update({f"split{i}_test_score": scores[:, i] for i in range(scores.shape[1])})
-    return SimpleNamespace(cv_results_=results)
+def critical(k, q=0.975, df_shift=-1):
+    from scipy import stats
+
+    return stats.t.ppf(q, df=k + df_shift)
 
 
-# winner (PARAMS[1]) ahead of the runner-up (PARAMS[3]) by 0.01 on average, but not on every fold: no clear winner
-CLOSE = grid([[0.40, 0.41, 0.39], [0.44, 0.47, 0.44], [0.30, 0.31, 0.29], [0.45, 0.44, 0.42]])
-# winner 0.15 ahead of the runner-up on every fold: a clear winner by any rule
-CLEAR = grid([[0.30, 0.31, 0.29], [0.49, 0.50, 0.51], [0.34, 0.35, 0.36], [0.33, 0.32, 0.34]])
-# the wrong rule's traps. A small lead, the same on every fold: clear by the paired comparison, though far below the
-# winner's spread across folds (which folds' difficulty makes large)
-STEADY = grid([[0.30, 0.40, 0.50], [0.400, 0.500, 0.600], [0.20, 0.30, 0.40], [0.381, 0.480, 0.579]])
-# a large lead, above the winner's spread, that changes sign across the folds: not clear by the paired comparison
-ERRATIC = grid([[0.30, 0.31, 0.29], [0.60, 0.40, 0.56], [0.30, 0.45, 0.45], [0.20, 0.21, 0.19]])
+def paired(fold):
+    """The right rule: the winner ahead by the corrected paired t-test, two-sided at 5 %."""
+    return fold["t"] > critical(fold["k"])
 
 
-def _fold_std_rule(search) -> bool:
-    """The rule the course no longer teaches: the mean lead against the winner's fold standard deviation."""
-    r = search.cv_results_
-    order = np.argsort(-r["mean_test_score"], kind="stable")
-    return bool(r["mean_test_score"][order[0]] - r["mean_test_score"][order[1]] > r["std_test_score"][order[0]])
+def verdict_with(*, pick="mean", tie="first", against="runner-up", decide=paired):
+    """A grid_verdict that follows the question except where a keyword says otherwise: how the winner is
+    picked (the best mean, the largest rank number, the smallest spread, the fastest fit, the table's order),
+    which of two tied means wins, whom it is compared with (the runner-up, the last-ranked), and the rule
+    ``decide``, which gets the per-fold differences, both fold scores, K, the corrected t, the lead of the
+    means, the winner's fold spread and the mean of the two spreads."""
+    def grid_verdict(results):
+        means = np.asarray(results["mean_test_score"], dtype=float)
+        n = len(means)
+        order = {"mean": np.argsort(-means, kind="stable") if tie == "first" else np.lexsort((-np.arange(n), -means)),
+                 "largest rank": np.argsort(-np.asarray(results["rank_test_score"]), kind="stable"),
+                 "least spread": np.argsort(results["std_test_score"], kind="stable"),
+                 "fastest": np.argsort(results["mean_fit_time"], kind="stable"), "table": np.arange(n)}[pick]
+        winner, other = order[0], order[1] if against == "runner-up" else order[-1]
+        k = len([key for key in results if key.startswith("split")])
+        folds = np.array([results[f"split{i}_test_score"] for i in range(k)], dtype=float)
+        spreads = np.asarray(results["std_test_score"], dtype=float)
+        d = folds[:, winner] - folds[:, other]
+        fold = {"d": d, "a": folds[:, other], "b": folds[:, winner], "k": k, "t": corrected_t(d),
+                "lead": means[winner] - means[other], "spread": spreads[winner],
+                "spreads": (spreads[winner] + spreads[other]) / 2}
+        return results["params"][winner], bool(decide(fold))
+    return grid_verdict
 
 
-def test_q4_right_verdicts_pass():
-    accepted("q4_grid_verdict", {"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": False})
-    accepted("q4_grid_verdict", {"grid": CLEAR, "best_combination": PARAMS[1], "clear_winner": True})
-    accepted("q4_grid_verdict", {"grid": STEADY, "best_combination": PARAMS[1], "clear_winner": True})
-    accepted("q4_grid_verdict", {"grid": ERRATIC, "best_combination": PARAMS[1], "clear_winner": False})
+def welch(fold):
+    """Unpaired: the two combinations' fold scores as two independent samples."""
+    import warnings
+
+    from scipy import stats
+
+    with warnings.catch_warnings():  # two folds of nearly equal scores: scipy warns of its own precision
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t, p = stats.ttest_ind(fold["b"], fold["a"], equal_var=False)
+    return t > 0 and p < 0.05
 
 
-@pytest.mark.parametrize("search", [STEADY, ERRATIC], ids=["steady small lead", "erratic large lead"])
-def test_q4_the_fold_standard_deviation_rule_fails(search):
-    """The spread of one combination's fold scores is not the yardstick (issue 26): where it and the paired
-    per-fold comparison disagree, the spread's verdict is rejected, naming the paired comparison."""
-    rejected("q4_grid_verdict", {"grid": search, "best_combination": PARAMS[1], "clear_winner": _fold_std_rule(search)},
-             "fold by fold")
+VERDICT_MISREADINGS = {  # name: (how it reads the table, whether the public cases already catch it)
+    # the rule the course no longer teaches: the lead against the winner's fold standard deviation
+    "lead vs the winner's spread": ({"decide": lambda fold: fold["lead"] > fold["spread"]}, True),
+    "lead vs the mean of both spreads": ({"decide": lambda fold: fold["lead"] > fold["spreads"]}, True),
+    "ahead on every fold": ({"decide": lambda fold: bool(np.all(fold["d"] > 0))}, True),
+    "ahead on average": ({"decide": lambda fold: fold["lead"] > 0}, True),
+    "never clear": ({"decide": lambda fold: False}, True),
+    "differences the other way round": ({"decide": lambda fold: corrected_t(-fold["d"]) > critical(fold["k"])}, True),
+    "2 folds' critical value for any K": ({"decide": lambda fold: fold["t"] > 12.706}, True),
+    "unpaired (Welch)": ({"decide": welch}, True),
+    "against the last-ranked": ({"against": "last"}, True),
+    "the table's first two rows": ({"pick": "table"}, True),
+    "the largest rank number": ({"pick": "largest rank"}, True),
+    "the smallest spread": ({"pick": "least spread"}, True),
+    "the fastest fit": ({"pick": "fastest"}, True),
+    "uncorrected t": ({"decide": lambda fold: corrected_t(fold["d"], correction=False) > critical(fold["k"])}, False),
+    "population standard deviation": ({"decide": lambda fold: corrected_t(fold["d"], ddof=0) > critical(fold["k"])},
+                                      False),
+    "one-sided": ({"decide": lambda fold: fold["t"] > critical(fold["k"], q=0.95)}, False),
+    "K degrees of freedom": ({"decide": lambda fold: fold["t"] > critical(fold["k"], df_shift=0)}, False),
+    "3 folds' critical value for any K": ({"decide": lambda fold: fold["t"] > 4.303}, False),
+    "the last of two tied": ({"tie": "last"}, False),
+}
+
+
+def test_q4_the_solution_and_the_reference_pass():
+    accepted("q4_grid_verdict", solution_namespace(NB))
+    accepted("q4_grid_verdict", {"np": np, "grid_verdict": verdict_with()})
+
+
+@pytest.mark.parametrize("wrong", [w for w, public in VERDICT_MISREADINGS.values() if public],
+                         ids=[name for name, (_, public) in VERDICT_MISREADINGS.items() if public])
+def test_q4_wrong_rules_fail_on_the_public_tables(wrong):
+    rejected("q4_grid_verdict", {"np": np, "grid_verdict": verdict_with(**wrong)}, "grid_verdict(")
+
+
+@pytest.mark.parametrize("wrong", [w for w, public in VERDICT_MISREADINGS.values() if not public],
+                         ids=[name for name, (_, public) in VERDICT_MISREADINGS.items() if not public])
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q4_wrong_rules_that_only_hidden_tables_catch_fail_in_the_grader(wrong, seed):
+    namespace = {"np": np, "grid_verdict": verdict_with(**wrong)}
+    assert judging.by_check(NB, "q4_grid_verdict", namespace).status == PASS  # the public tables agree with it
+    status, message = judging.by_grader(NB, "q4_grid_verdict", namespace,
+                                        judging.grading_cases(NB, "q4_grid_verdict", seed=seed))
+    assert status != PASS and "hidden case" in message, message
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_q4_every_draw_of_hidden_tables_separates_each_misreading(seed):
+    """In every draw, each misreading gives another answer than the right rule on at least one hidden table,
+    and the right rule is lesson 03's ``paired_decision`` of the winner against the runner-up on every one."""
+    from dlcourse.questions.nb03_hyperparameters_and_validation import paired_decision
+
+    cases = questions_for(NB)["q4_grid_verdict"].hidden(np.random.default_rng(seed))
+    solution = solution_namespace(NB)["grid_verdict"]
+    right = [solution(*args) for args, _ in cases]
+    assert right == [verdict_with()(*args) for args, _ in cases]
+    assert [clear for _, clear in right] == [kind[-1] for kind in VERDICT_KINDS.values()]  # as each kind says
+    for (results,), _ in cases:
+        order = np.argsort(-results["mean_test_score"], kind="stable")
+        folds = np.array([results[key] for key in results if key.startswith("split")])
+        verdict = paired_decision(folds[:, order[1]], folds[:, order[0]])[0]
+        assert solution(results) == (results["params"][order[0]], verdict == "B")
+    for name, (wrong, _) in VERDICT_MISREADINGS.items():
+        assert [outcome(verdict_with(**wrong), args) for args, _ in cases] != right, name
+
+
+# a table like the smoke budget's run: 2 folds, the winner tied with the runner-up on one fold, ahead on the other
+SMOKE_TABLE = {"mean_fit_time": np.array([8.1, 5.9]), "param_batch_size": np.array([32, 64]),
+               "param_epochs": np.array([1, 1]), "params": [{"batch_size": 32, "epochs": 1}, {"batch_size": 64, "epochs": 1}],
+               "split0_test_score": np.array([0.16, 0.16]), "split1_test_score": np.array([0.16, 0.12]),
+               "mean_test_score": np.array([0.16, 0.14]), "std_test_score": np.array([0.0, 0.02]),
+               "rank_test_score": np.array([1, 2], dtype=np.int32)}
+SMOKE_BLIND = ["ahead on every fold", "never clear", "uncorrected t", "one-sided", "K degrees of freedom",
+               "unpaired (Welch)", "3 folds' critical value for any K", "2 folds' critical value for any K"]
+
+
+@pytest.mark.parametrize("name", SMOKE_BLIND)
+def test_q4_a_smoke_run_cannot_hide_a_wrong_rule(name):
+    """On the smoke budget's 2 folds, these misreadings give the right verdict, so that a value graded on the
+    student's own smoke run passed them (issue 26); as functions, they fail."""
+    wrong = verdict_with(**VERDICT_MISREADINGS[name][0])
+    assert wrong(SMOKE_TABLE) == verdict_with()(SMOKE_TABLE) == ({"batch_size": 32, "epochs": 1}, False)
+    status, message = judging.by_grader(NB, "q4_grid_verdict", {"np": np, "grid_verdict": wrong})
+    assert status != PASS, message
 
 
 def test_q4_the_solution_reads_a_real_grid_search():
+    """Applied to a real GridSearchCV's results (scikit-learn's own table, param_ columns and all), the solution
+    gives the combination ranked first and lesson 03's verdict on it against the second."""
     from sklearn.datasets import make_classification
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import KNeighborsClassifier
+
+    from dlcourse.questions.nb03_hyperparameters_and_validation import paired_decision
 
     x, y = make_classification(n_samples=90, random_state=0)
     search = GridSearchCV(KNeighborsClassifier(), {"n_neighbors": [1, 5, 15], "weights": ["uniform", "distance"]}, cv=3,
                           refit=False).fit(x, y)
     results = search.cv_results_
-    order = np.argsort(-results["mean_test_score"], kind="stable")
-    from scipy import stats
-
-    differences = np.array([results[f"split{i}_test_score"][order[0]] - results[f"split{i}_test_score"][order[1]]
-                            for i in range(3)])
-    t = differences.mean() / (differences.std(ddof=1) * np.sqrt(1 / 3 + 1 / 2))
-    verdict = {"best_combination": results["params"][order[0]], "clear_winner": bool(t > stats.t.ppf(0.975, df=2))}
-    accepted("q4_grid_verdict", {"grid": search, **verdict})
-    rejected("q4_grid_verdict", {"grid": search, **verdict, "best_combination": results["params"][order[-1]]},
-             "not the combination the grid ranked first")
-
-
-@pytest.mark.parametrize("namespace, phrase", [
-    ({"grid": CLOSE, "best_combination": PARAMS[3], "clear_winner": False}, "not the combination the grid ranked first"),  # least spread
-    ({"grid": CLOSE, "best_combination": PARAMS[2], "clear_winner": False}, "not the combination the grid ranked first"),  # fastest
-    ({"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": True}, "`clear_winner` is True"),  # against the worst, or any lead
-    ({"grid": CLEAR, "best_combination": PARAMS[1], "clear_winner": False}, "`clear_winner` is False"),
-    ({"grid": CLOSE, "best_combination": {"batch_size": 32, "epochs": 30}, "clear_winner": False}, "not one of the combinations"),
-    ({"grid": CLOSE, "best_combination": (32, 20), "clear_winner": False}, "should be a dict"),
-    ({"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": "no"}, "should be True or False"),
-    ({"grid": CLOSE, "clear_winner": False}, "also set `best_combination`"),
-    ({"best_combination": PARAMS[1], "clear_winner": False}, "run question 2's cell first"),
-])
-def test_q4_wrong_verdicts_fail(namespace, phrase):
-    rejected("q4_grid_verdict", namespace, phrase)
-
-
-Yes = equals_anything(int, "Yes")
-
-
-class SameAsAnything(dict):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = None
-
-
-def test_q4_a_verdict_or_combination_that_lies_fails():
-    rejected("q4_grid_verdict", {"grid": CLOSE, "best_combination": PARAMS[1], "clear_winner": Yes(0)},
-             "should be True or False")
-    rejected("q4_grid_verdict", {"grid": CLOSE, "best_combination": SameAsAnything(PARAMS[3]), "clear_winner": False},
-             "not the combination the grid ranked first")
-
-
-def test_q4_results_that_hide_behind_a_dict_subclass_fail():
-    class Results(dict):
-        def __getitem__(self, key):
-            return CLEAR.cv_results_[key]
-
-    lying = SimpleNamespace(cv_results_=Results(CLOSE.cv_results_))
-    rejected("q4_grid_verdict", {"grid": lying, "best_combination": PARAMS[1], "clear_winner": True}, "run question 2's cell first")
+    first, second = np.argsort(results["rank_test_score"], kind="stable")[:2]
+    folds = np.array([results[f"split{i}_test_score"] for i in range(3)])
+    verdict = paired_decision(folds[:, second], folds[:, first])[0]
+    assert solution_namespace(NB)["grid_verdict"](results) == (results["params"][first], verdict == "B")
 
 
 # --------------------------------------------------------------------------- q5: the augmented model
@@ -430,89 +525,114 @@ def test_q5_a_translation_whose_factors_are_not_numbers_fails(build_cnn):
 
 # --------------------------------------------------------------------------- q6: the most confused pair
 
-CAT, DOG, AUTOMOBILE, TRUCK = 3, 5, 1, 9
+
+def confused_with(reading="rates per true class"):
+    """A most_confused_pair that reads the confusion matrix as ``reading`` says."""
+    from dlcourse.data import CIFAR10_CLASSES
+
+    def most_confused_pair(true_labels, predicted_labels, class_names):
+        n = 10 if reading == "10 classes written in" else len(class_names)
+        names = CIFAR10_CLASSES if reading == "CIFAR-10's names written in" else class_names
+        true, predicted = np.asarray(true_labels), np.asarray(predicted_labels)
+        keep = (true < n) & (predicted < n)
+        counts = np.zeros((n, n))
+        np.add.at(counts, (true[keep], predicted[keep]), 1)
+        rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        off = np.eye(n, dtype=bool)
+
+        def first(matrix, diagonal=False):
+            matrix = matrix if diagonal else np.where(off, -1.0, matrix)
+            return tuple(int(i) for i in np.unravel_index(np.argmax(matrix), matrix.shape))
+
+        if reading == "counts":
+            i, j = first(counts)
+        elif reading == "rates per predicted class":
+            i, j = first(counts / np.maximum(counts.sum(axis=0, keepdims=True), 1))
+        elif reading == "the other way round":
+            j, i = first(rates)
+        elif reading == "both directions added":
+            i, j = first(rates + rates.T)
+            i, j = (j, i) if rates[j, i] > rates[i, j] else (i, j)
+        elif reading == "the diagonal left in":
+            i, j = first(rates, diagonal=True)
+        elif reading == "the share of a class's mistakes":
+            i, j = first(counts / np.maximum(counts.sum(axis=1) - np.diag(counts), 1)[:, None])
+        elif reading == "lowest recall, most predicted":
+            i = int(np.argmin(np.diag(rates)))
+            j = int(np.argmax(np.where(np.arange(n) == i, -1, counts.sum(axis=0))))
+        elif reading == "the last of two equal rates":
+            flat = np.where(off, -1.0, rates).ravel()
+            i, j = divmod(flat.size - 1 - int(np.argmax(flat[::-1])), n)
+        else:
+            i, j = first(rates)
+        return names[i], names[j]
+    return most_confused_pair
 
 
-@pytest.fixture(scope="module")
-def confused():
-    """A 'model' that predicts the class written in its input, and test data with chosen mistakes:
-    7 of 20 cats taken for dogs (the largest count), 4 of 20 dogs for cats, 5 of 8 trucks for automobiles
-    (the largest rate of its true class)."""
-    mistakes = {(CAT, DOG): 7, (DOG, CAT): 4, (TRUCK, AUTOMOBILE): 5}
-    sizes = {c: 20 for c in range(10)} | {TRUCK: 8}
-    true, predicted = [], []
-    for c, size in sizes.items():
-        wrong = [(p, n) for (t, p), n in mistakes.items() if t == c]
-        guesses = [p for p, n in wrong for _ in range(n)]
-        true += [c] * size
-        predicted += guesses + [c] * (size - len(guesses))
-    model = keras.Sequential([keras.Input((10,)), L.Dense(10, activation="softmax")])
-    model.set_weights([np.eye(10, dtype="float32") * 10, np.zeros(10, dtype="float32")])
-    return {"model": model, "x_test": np.eye(10, dtype="float32")[predicted], "y_test": np.array(true)[:, None]}
+CONFUSION_MISREADINGS = {  # how it reads the matrix: whether the public cases already catch it
+    "counts": True, "rates per predicted class": True, "the other way round": True, "both directions added": True,
+    "the diagonal left in": True, "the share of a class's mistakes": True, "CIFAR-10's names written in": True,
+    "lowest recall, most predicted": False, "the last of two equal rates": False, "10 classes written in": False,
+}
 
 
-def test_q6_the_largest_count_or_rate_passes(confused):
-    accepted("q6_most_confused", {**confused, "most_confused": ("cat", "dog")})
-    accepted("q6_most_confused", {**confused, "most_confused": ["truck", "automobile"]})  # as a rate of its true class
+def test_q6_the_solution_and_the_reference_pass():
+    accepted("q6_most_confused", solution_namespace(NB))
+    accepted("q6_most_confused", {"np": np, "most_confused_pair": confused_with()})
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (("dog", "cat"), "the other way round"),  # predicted first
-    (("automobile", "truck"), "the other way round"),
-    (("cat", "cat"), "on the diagonal"),
-    ((CAT, DOG), "not their numbers"),
-    (("car", "truck"), "not a CIFAR-10 class name"),
-    (("bird", "frog"), "another off-diagonal cell holds 7"),
-    ("cat", "expected two class names"),
-])
-def test_q6_wrong_pairs_fail(confused, answer, phrase):
-    rejected("q6_most_confused", {**confused, "most_confused": answer}, phrase)
+@pytest.mark.parametrize("reading", [r for r, public in CONFUSION_MISREADINGS.items() if public])
+def test_q6_wrong_readings_fail_on_the_public_cases(reading):
+    rejected("q6_most_confused", {"np": np, "most_confused_pair": confused_with(reading)}, "most_confused_pair(")
 
 
-def test_q6_needs_a_model():
-    rejected("q6_most_confused", {"most_confused": ("cat", "dog")}, "train `model` in question 3 first")
+@pytest.mark.parametrize("reading", [r for r, public in CONFUSION_MISREADINGS.items() if not public])
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q6_wrong_readings_that_only_hidden_cases_catch_fail_in_the_grader(reading, seed):
+    namespace = {"np": np, "most_confused_pair": confused_with(reading)}
+    assert judging.by_check(NB, "q6_most_confused", namespace).status == PASS  # the public cases agree with it
+    status, message = judging.by_grader(NB, "q6_most_confused", namespace,
+                                        judging.grading_cases(NB, "q6_most_confused", seed=seed))
+    assert status != PASS and "hidden case" in message, message
 
 
-def test_q6_the_grader_reads_the_set_ups_test_labels(confused):
-    """Relabelling the test set so that the answer becomes the largest cell passes check, not the grader."""
-    relabelled = np.array(confused["y_test"])
-    frogs = np.flatnonzero(confused["x_test"].argmax(axis=1) == 6)  # the images the model calls 'frog'
-    relabelled[frogs[:15]] = 2  # ... now mostly 'bird's
-    namespace = {**confused, "y_test": relabelled, "most_confused": ("bird", "frog")}
-    assert judging.by_check(NB, "q6_most_confused", namespace).status == PASS
-    status, message = judging.by_grader(NB, "q6_most_confused", namespace, setup=confused)
-    assert status != PASS and "is not the test set the set-up's data cell makes" in message, message
+@pytest.mark.parametrize("seed", range(20))
+def test_q6_every_draw_of_hidden_cases_separates_each_misreading(seed):
+    cases = questions_for(NB)["q6_most_confused"].hidden(np.random.default_rng(seed))
+    right = [solution_namespace(NB)["most_confused_pair"](*args) for args, _ in cases]
+    assert right == [confused_with()(*args) for args, _ in cases]
+    for reading in CONFUSION_MISREADINGS:
+        assert [outcome(confused_with(reading), args) for args, _ in cases] != right, reading
 
 
-class Pair(tuple):
-    """A pair that says it is equal to every answer and iterates as ('cat', 'dog')."""
+# the smoke budget's barely trained model: every test image predicted 'automobile' (class 1), with the offline
+# subset's 1,017 test images
+SMOKE_CLASS_SIZES = [105, 93, 100, 104, 92, 87, 114, 102, 110, 110]
 
-    def __eq__(self, other):
-        return True
 
-    __hash__ = tuple.__hash__
+def test_q6_a_smoke_run_cannot_hide_a_wrong_reading():
+    """On a run whose model puts every image in one column, the class with the lowest recall against the most
+    predicted class is the right pair (and the old grading accepted any row of that column); as a function, the
+    misreading fails."""
+    from dlcourse.data import CIFAR10_CLASSES
 
-    def __iter__(self):
-        return iter(("cat", "dog"))
-
-    def __len__(self):
-        return 2
+    true = np.repeat(np.arange(10), SMOKE_CLASS_SIZES)
+    args = (true, np.ones_like(true), CIFAR10_CLASSES)
+    wrong = confused_with("lowest recall, most predicted")
+    assert wrong(*args) == confused_with()(*args) == ("airplane", "automobile")
+    status, message = judging.by_grader(NB, "q6_most_confused", {"np": np, "most_confused_pair": wrong})
+    assert status != PASS and "hidden case" in message, message
 
 
 Cat = equals_anything(str, "Cat")
+Yes = equals_anything(int, "Yes")
 
 
-def test_q6_a_model_that_redefines_predict_fails(confused):
-    model = keras.models.clone_model(confused["model"])
-    model.set_weights(confused["model"].get_weights())
-    model.predict = lambda x, **kwargs: np.eye(10)[np.r_[[DOG] * 7, [CAT] * (len(x) - 7)]]
-    rejected("q6_most_confused", {**confused, "model": model, "most_confused": ("bird", "frog")},
-             "`model` redefines Keras's own predict")
-
-
-def test_q6_a_pair_that_lies_fails(confused):
-    rejected("q6_most_confused", {**confused, "most_confused": Pair(("bird", "frog"))}, "another off-diagonal cell holds 7")
-    rejected("q6_most_confused", {**confused, "most_confused": (Cat("bird"), "dog")}, "not a CIFAR-10 class name")
+def test_answers_that_lie_fail():
+    """Values that say they equal anything are not strings or booleans to the judge."""
+    rejected("q6_most_confused", {"most_confused_pair": lambda *args: (Cat("bird"), "dog")}, "found a Cat")
+    rejected("q4_grid_verdict", {"grid_verdict": lambda results: (results["params"][int(np.argmax(results["mean_test_score"]))],
+                                                                  Yes(1))}, "found a Yes")
 
 
 # --------------------------------------------------------------------------- the notebook's questions as a whole

@@ -1,14 +1,21 @@
 """Questions of ``09_cifar10_project``.
 
-Each value question is judged in two steps (see :class:`dlcourse.assessment.questions.ValueQuestion`):
-its ``_*_facts`` reads, in the student's kernel, what the decision needs as plain data (the
-trained model's steps, history, biases and Keras's own evaluation of it on the student's
-arrays; the grid search's results; the layers of the augmented model; the model's predicted
-class for each test image), and its decision, outside the kernel, says what is wrong in words
-a student can act on (never the code of the answer), or None. The set-up's data and settings
-(fingerprints of the images, the test labels, ``EPOCHS``, the budget) come from the given
-facts: for the grader, from the solution's run. Exercise 09 does not repeat exercise 08's
-questions (the callbacks): it asks what the project's runs mean.
+Three questions are rules the student writes as functions, judged on made-up inputs (public cases for
+``check``, hidden cases drawn fresh for the grader, their expected values from the solution's function), which
+the notebook's given code then applies to the student's own run: the largest grid that fits a time budget,
+from this machine's measured epochs (q2); the grid's verdict by lesson 03's paired rule (q4); the pair of
+classes a confusion matrix mixes up most (q6). One run cannot tell a right rule from a wrong one, the smoke
+budget's least of all (2 folds, a barely trained model that puts every image in one class): the made-up
+inputs are drawn so that each plausible misreading gives another answer on at least one of them
+(tests/test_wrong_answers_09.py keeps each misreading as a fixture).
+
+The value questions (q3, q5) are judged in two steps (see :class:`dlcourse.assessment.questions.ValueQuestion`):
+its ``_*_facts`` reads, in the student's kernel, what the decision needs as plain data (the trained model's
+steps, history, biases and Keras's own evaluation of it on the student's arrays; the layers of the augmented
+model), and its decision, outside the kernel, says what is wrong in words a student can act on (never the
+code of the answer), or None. The set-up's data and settings (fingerprints of the images, ``EPOCHS``, the
+budget) come from the given facts: for the grader, from the solution's run. Exercise 09 does not repeat
+exercise 08's questions (the callbacks): it asks what the project's runs mean.
 """
 
 from __future__ import annotations
@@ -20,11 +27,9 @@ from typing import Any
 import numpy as np
 
 from dlcourse.assessment.compare import describe_difference, is_number
-from dlcourse.assessment.encoding import Opaque
-from dlcourse.assessment.facts import array, fingerprint, is_keras_model, plain, type_name
+from dlcourse.assessment.facts import fingerprint, is_keras_model, plain, type_name
 from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 from dlcourse.budget import is_smoke
-from dlcourse.questions.nb03_hyperparameters_and_validation import paired_decision
 from dlcourse.model_summary import describe_model
 
 BATCH_SIZE = 64  # question 3's batch size
@@ -69,36 +74,50 @@ def _shapes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     return [(((28, 28, 1), 10), {}), (((side, side, 3), int(rng.integers(2, 20))), {}), (((48, 48, 3), 100), {})]
 
 
-# --------------------------------------------------------------------------- q2: the grid
+# --------------------------------------------------------------------------- q2: a grid that fits the time
 
-GRID_SETTINGS = (("batch_size", [32, 64]), ("epochs", [10, 20]))  # the lesson's grid
+# A function judged on made-up timings, because one machine's timings cannot tell a right count from a wrong
+# one: on them, forgetting a term may still give the right number of epochs. The grid tries every batch size of
+# the timings with a short and a long training, E and 2E epochs, once per fold. The hidden cases are drawn so
+# that each misreading gives another E on at least one of them: the folds forgotten; the set-up forgotten,
+# counted once per batch size or once in all; only the long trainings priced, or both as long; the first batch
+# size's timings taken for all; the batch sizes 32 and 64 written in; the minutes taken as seconds; rounding up
+# or to the nearest; at least one epoch, or a negative number, when none fits.
 
-
-def _grid_facts(value: Any, namespace: Mapping[str, Any]) -> Any:
-    """In the kernel: the student's grid as plain data."""
-    return plain(value)
-
-
-def _param_grid(value: Any, given: Any) -> str | None:
-    """Outside the kernel: question 2 asks for the lesson's grid, and nothing else in it."""
-    if type(value) is not dict:
-        return f"expected a dict from setting name to the list of values to try, found {_kind(value)}"
-    if set(value) != {key for key, _ in GRID_SETTINGS}:
-        return f"the grid should search exactly two settings, the batch size and the number of epochs; found {sorted(map(str, value))}"
-    for key, wanted in GRID_SETTINGS:
-        values = value[key]
-        if isinstance(values, np.ndarray):
-            values = values.tolist()
-        if type(values) not in (list, tuple):
-            return f"each setting needs a list of values to try; {key!r} has {values!r}"
-        if not all(is_number(v) for v in values) or sorted(values) != wanted:
-            return f"{key!r} should try the lesson's values, {' and '.join(map(str, wanted))}; found {list(values)}"
-    return None
+GRID_TRAININGS = (1, 2)  # the grid's two numbers of epochs, as multiples of E: the lesson's 10 and 20
 
 
-def _kind(value: Any) -> str:
-    """'a list', 'a tuple', ... of a plain value (an unreadable object by the name of its type)."""
-    return f"a {value.type_name}" if isinstance(value, Opaque) else f"a {type(value).__name__}"
+def _grid_cost_case(rng: np.random.Generator, sizes: tuple[int, ...], n_folds: int, setup: tuple[float, float],
+                    epoch: tuple[float, float], right: int, fraction: tuple[float, float]) -> tuple[tuple, dict]:
+    """(minutes, n_folds, epoch_seconds, setup_seconds) for batch sizes ``sizes`` (smaller batches: slower
+    epochs), whose right answer is ``right`` (0: the set-up alone overruns the budget), the budget leaving a
+    ``fraction`` of one more E unspent (never near a whole number, so that rounding shows)."""
+    base = rng.uniform(*epoch)
+    epoch_seconds = {b: round(float(base * (64 / b) ** 0.5 * rng.uniform(0.9, 1.1)), 2) for b in sizes}
+    setup_seconds = {b: round(float(rng.uniform(*setup)), 2) for b in sizes}
+    fixed = n_folds * len(GRID_TRAININGS) * sum(setup_seconds.values())
+    per_epoch = n_folds * sum(GRID_TRAININGS) * sum(epoch_seconds.values())
+    seconds = fixed + (right + rng.uniform(*fraction)) * per_epoch if right else fixed * rng.uniform(*fraction)
+    return (round(seconds / 60, 4), n_folds, epoch_seconds, setup_seconds), {}
+
+
+def _grid_costs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """A typical grid (a budget's fraction above one half); three batch sizes and set-ups far longer than an
+    epoch (below one half); five folds and other batch sizes; a budget the set-up alone overruns."""
+    return [
+        _grid_cost_case(rng, (32, 64), 3, (2.0, 5.0), (0.5, 2.0), int(rng.integers(8, 21)), (0.55, 0.8)),
+        _grid_cost_case(rng, (16, 32, 64), 2, (4.0, 8.0), (0.1, 0.3), int(rng.integers(3, 9)), (0.2, 0.45)),
+        _grid_cost_case(rng, (64, 128), 5, (1.0, 3.0), (0.5, 1.5), int(rng.integers(2, 7)), (0.2, 0.8)),
+        _grid_cost_case(rng, (32, 64), int(rng.choice([2, 3])), (3.0, 6.0), (0.5, 2.0), 0, (0.5, 0.9)),
+    ]
+
+
+# the set-up cell's stand-in timings in the smoke budget (which measures nothing), and two cases with round numbers
+GRID_PUBLIC = [
+    Case((10, 3, {32: 2.0, 64: 1.5}, {32: 3.0, 64: 3.0}), 17),  # (600 - 36) / 31.5 = 17.9 epochs
+    Case((2, 2, {16: 1.2, 32: 0.8, 64: 0.6}, {16: 2.5, 32: 2.0, 64: 2.0}), 6),  # (120 - 26) / 15.6 = 6.03
+    Case((0.5, 2, {32: 4.0, 64: 3.0}, {32: 5.0, 64: 4.0}), 0),  # the set-up alone takes 36 s of the 30
+]
 
 
 # --------------------------------------------------------------------------- q3: train, evaluate, report
@@ -244,70 +263,91 @@ def _reported_accuracy(facts: Mapping[str, Any], given: Mapping[str, Any]) -> st
 
 # --------------------------------------------------------------------------- q4: the grid's verdict
 
-CV_KEYS = ("params", "mean_test_score", "std_test_score")
+# A function of the grid's table, judged on made-up tables, because one grid cannot tell a right rule from a
+# wrong one: with the smoke budget's 2 folds, lesson 03's rule almost never finds a clear winner, so "never
+# clear", "ahead on every fold", an uncorrected or a one-sided t-test and an unpaired test all gave the right
+# verdict on the smoke run. The hidden tables are drawn so that each misreading decides one of them differently:
+# the winner's fold standard deviation (or the mean of the two) as a yardstick for the lead, a mean ahead or
+# ahead on every fold, a t-test without the correction, with the population standard deviation, one-sided,
+# with K degrees of freedom, with the critical value of 2 or of 3 folds whatever the folds, unpaired, the
+# winner against the last-ranked or against the table's second row; and, for the winner itself, the largest
+# rank number, the smallest spread, the fastest fit, the last of two tied.
+
+# (folds, per-fold differences winner - runner-up, size of the fold effect, right verdict)
+VERDICT_KINDS = {
+    "clear": (3, [0.10, 0.11, 0.12], 0.1875, True),  # t about 12; the winner's fold spread (about 0.15) > the lead
+    "ahead, not shown": (3, [0.02, 0.03, 0.10], 0.0, False),  # ahead on every fold, t 1.26; spreads below the lead
+    "uncorrected only": (3, [0.04, 0.05, 0.07], 0.0625, False),  # t 3.82 < 4.30; uncorrected 6.05, one-sided 2.92
+    "clear, 5 folds": (5, [0.02, 0.03, 0.04, 0.05, 0.06], 0.125, True),  # t 3.77 > 2.78 (but < 4.30, 3 folds' value)
+    "2 folds, clear": (2, [0.050, 0.052], 0.1, True),  # t 29 > 12.71, though the lead is half the winner's spread
+    "2 folds, not shown": (2, [0.05, 0.07], 0.0, False),  # ahead on both folds, t 3.46 < 12.71 (K - 1 = 1)
+    "tie": (4, [0.0625, -0.0625, 0.03125, -0.03125], 0.03125, False),  # equal means: the first of the two wins
+}
+GRID_AXES = ((16, 32, 64, 128), (5, 10, 20, 40))  # batch sizes and epochs the made-up grids draw from
 
 
-def _verdict_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: the verdict, the chosen combination and the grid search's results (its combinations,
-    their mean and spread, and each fold's scores) as plain data."""
-    facts: dict = {"value": plain(value), "has_choice": "best_combination" in namespace,
-                   "choice": plain(namespace.get("best_combination")), "results": None}
-    results = getattr(namespace.get("grid"), "cv_results_", None)
-    if type(results) is dict:
-        keys = [k for k in dict.keys(results) if type(k) is str and (k in CV_KEYS or
-                                                                     (k.startswith("split") and k.endswith("_test_score")))]
-        facts["results"] = {key: plain(dict.__getitem__(results, key)) for key in keys}
-    return facts
+def _verdict_case(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
+    """A made-up ``cv_results_`` of a grid over batch sizes and epochs (2 x 2 to 3 x 3 combinations, in
+    scikit-learn's order) scored on K folds: the winner and the runner-up lie anywhere but in the first row,
+    the winner is not the fastest to fit, and their fold scores differ by ``VERDICT_KINDS[kind]``'s differences
+    (in a drawn order) on top of a shared fold effect (which a paired comparison removes and an unpaired one
+    does not). The others score well below both. In the tie, every score of the two is a multiple of 1/64, so
+    that their means are exactly equal, and the winner comes first."""
+    from scipy.stats import rankdata
+
+    k, differences, effect, _ = VERDICT_KINDS[kind]
+    batch_sizes = sorted(int(b) for b in rng.choice(GRID_AXES[0], int(rng.integers(2, 4)), replace=False))
+    epochs = sorted(int(e) for e in rng.choice(GRID_AXES[1], int(rng.integers(2, 4)), replace=False))
+    params = [{"batch_size": b, "epochs": e} for b in batch_sizes for e in epochs]  # ParameterGrid's order
+    n = len(params)
+    fit_time = np.round([p["epochs"] * 0.3 * (64 / p["batch_size"]) ** 0.5 * rng.uniform(0.9, 1.1) for p in params], 2)
+    allowed = [i for i in range(1, n) if i != int(np.argmin(fit_time))]
+    winner, runner = (int(i) for i in rng.choice(allowed, 2, replace=False))
+    if kind == "tie":
+        winner, runner = min(winner, runner), max(winner, runner)
+        shared = rng.permutation([-2, -1, 1, 2])[:k] / 64
+    else:
+        shared = np.round(np.linspace(-effect, effect, k)[rng.permutation(k)] + rng.uniform(-0.005, 0.005, k), 4)
+    folds = np.round(rng.uniform(0.25, 0.45, (n, 1)) + rng.uniform(-0.02, 0.02, (n, k)), 3)
+    folds[runner] = 0.625 + shared
+    folds[winner] = folds[runner] + np.asarray(differences)[rng.permutation(k)]
+    means = folds.mean(axis=1)
+    results = {
+        "mean_fit_time": fit_time, "std_fit_time": np.round(rng.uniform(0.0, 0.3, n), 2),
+        "mean_score_time": np.round(rng.uniform(0.1, 0.5, n), 2), "std_score_time": np.round(rng.uniform(0, 0.1, n), 2),
+        "param_batch_size": np.array([p["batch_size"] for p in params]), "param_epochs": np.array([p["epochs"] for p in params]),
+        "params": params, **{f"split{i}_test_score": folds[:, i].copy() for i in range(k)},
+        "mean_test_score": means, "std_test_score": folds.std(axis=1),
+        "rank_test_score": rankdata(-means, method="min").astype(np.int32),
+    }
+    return (results,), {}
 
 
-def _same_combination(chosen: Mapping, params: Any) -> bool:
-    return type(params) is dict and set(chosen) == set(params) and all(chosen[k] == params[k] for k in params)
+def _verdict_tables(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """One table of each kind."""
+    return [_verdict_case(rng, kind) for kind in VERDICT_KINDS]
 
 
-def _grid_verdict(facts: Mapping[str, Any], given: Any) -> str | None:
-    """Outside the kernel, question 4: ``best_combination`` is what the grid ranked first, and ``clear_winner``
-    says whether it beat the runner-up by the course's rule for noise (lesson 03): a corrected paired t-test on
-    the two combinations' scores on the same folds, two-sided at 5 %."""
-    results, value, chosen = facts["results"], facts["value"], facts["choice"]
-    if results is None or any(key not in results for key in CV_KEYS):
-        return "run question 2's cell first: its grid search is what you read here"
-    params = results["params"]
-    means, stds = (np.asarray(results[key], dtype=float) for key in ("mean_test_score", "std_test_score"))
-    if type(params) is not list or means.shape != (len(params),) or stds.shape != (len(params),):
-        return "the grid's results could not be read: run question 2's cell again"
-    if len(params) < 2:
-        return "the grid tried a single combination: there is nothing to compare (check question 2's grid)"
-    if not facts["has_choice"] or chosen is None:
-        return "also set `best_combination`: the combination of settings the grid ranked first"
-    if type(chosen) is not dict:
-        return f"`best_combination` should be a dict from setting name to value, like the grid's params; found {_kind(chosen)}"
-    top = [i for i in range(len(params)) if np.isclose(means[i], means.max(), rtol=0, atol=1e-12)]
-    if not any(_same_combination(chosen, params[i]) for i in top):
-        if not any(_same_combination(chosen, p) for p in params):
-            return f"`best_combination` {chosen} is not one of the combinations the grid tried: {params}"
-        return (f"`best_combination` {chosen} is not the combination the grid ranked first "
-                "(read the mean cross-validated accuracy, not the spread or the fit time)")
-    if type(value) is not bool:
-        return f"`clear_winner` should be True or False, found {value!r}"
-    best = top[0]
-    runner = max((i for i in range(len(params)) if i != best), key=lambda i: (means[i], -i))
-    folds = sorted(k for k in results if k.startswith("split") and k.endswith("_test_score"))
-    scores = np.asarray([np.asarray(results[k], dtype=float) for k in folds])  # folds x combinations
-    if len(folds) < 2 or scores.shape != (len(folds), len(params)):
-        return "the grid's results hold no per-fold scores: run question 2's cell again"
-    verdict, mean, _, t, critical = paired_decision(scores[:, runner], scores[:, best])
-    if abs(abs(t) - critical) < 0.05:  # too close to call at the precision a student reads the table with
-        return None
-    if value != (verdict == "B"):
-        differences = ", ".join(f"{d:+.3f}" for d in scores[:, best] - scores[:, runner])
-        return (f"`clear_winner` is {value}, but fold by fold the winner's accuracy minus the runner-up's is "
-                f"{differences}: a corrected paired t of {t:.2f} against the critical value {critical:.2f} for "
-                f"{len(folds)} folds (lesson 03's rule; the spread of one combination's scores is not the yardstick)")
-    return None
-    if value != bool(margin > spread):
-        return (f"`clear_winner` is {value}, but the winner's mean accuracy is {margin:.3f} above the runner-up's "
-                f"while its scores vary by {spread:.3f} (standard deviation) from fold to fold: compare those two numbers")
-    return None
+def _public_table(differences: list[float], shared: list[float]) -> dict:
+    """The lesson's 2 x 2 grid on 3 folds: the runner-up is (32, 20) with mean 0.60, the winner (64, 20) with
+    0.60 + the mean of ``differences`` (0.62 in both public cases)."""
+    params = [{"batch_size": b, "epochs": e} for b in (32, 64) for e in (10, 20)]
+    folds = np.array([0.55, 0.60, 0.45, 0.62])[:, None] + np.array([-0.01, 0.0, 0.01])
+    folds[1] = 0.60 + np.array(shared)
+    folds[3] = folds[1] + np.array(differences)
+    means = folds.mean(axis=1)
+    return {"mean_fit_time": np.array([20.0, 40.0, 12.0, 24.0]), "param_batch_size": np.array([32, 32, 64, 64]),
+            "param_epochs": np.array([10, 20, 10, 20]), "params": params,
+            **{f"split{i}_test_score": folds[:, i] for i in range(3)}, "mean_test_score": means,
+            "std_test_score": folds.std(axis=1), "rank_test_score": np.array([3, 2, 4, 1], dtype=np.int32)}
+
+
+# ahead on every fold by about the same amount, against a large fold effect: clear (t = 10.95), although the lead
+# (0.02) is below the winner's fold spread (0.05)
+PUBLIC_CLEAR = ([0.018, 0.02, 0.022], [-0.06, 0.0, 0.06])
+# ahead on every fold and on average, by amounts that vary: not clear (t = 1.00), although the lead (0.02) is
+# above the winner's fold spread (0.015)
+PUBLIC_NOT_CLEAR = ([0.005, 0.01, 0.045], [0.0, 0.005, -0.005])
 
 
 # --------------------------------------------------------------------------- q5: the augmented model
@@ -385,80 +425,78 @@ def _augmented_model(facts: Mapping[str, Any], given: Any) -> str | None:
 
 # --------------------------------------------------------------------------- q6: the most confused pair
 
+# A function of true and predicted classes, judged on made-up predictions, because one model's predictions
+# cannot tell a right reading of its confusion matrix from a wrong one: the smoke budget's barely trained model
+# puts every test image in one column, where counts, rates per true class, rates per predicted class and the
+# class with the lowest recall all point to the same column. Which images are predicted (the test set, by
+# question 3's model) is the cell's given code. The hidden cases are made so that each misreading names
+# another pair: the largest count instead of the largest rate, rates per predicted class (columns), the pair
+# read the other way round, both directions of a pair added, the diagonal left in, the share of a class's
+# mistakes instead of its images, the class with the lowest recall against the most predicted class, the last
+# of two equal rates, CIFAR-10's names or its 10 classes written in.
 
-def _test_set_given(namespace: Mapping[str, Any]) -> dict:
-    """The set-up's test set: a fingerprint of its images and its labels (None before the data cell ran)."""
-    x_test, y_test = namespace.get("x_test"), namespace.get("y_test")
-    if x_test is None or y_test is None:
-        return {"x_test": None, "y_test": None, "labels": None}
-    return {"x_test": fingerprint(x_test), "y_test": fingerprint(y_test), "labels": array(y_test, "y_test").ravel()}
-
-
-def _confusion_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: the answer, fingerprints of the test set the student's namespace holds, and the class the
-    student's ``model`` predicts for each of those test images (Keras's own prediction)."""
-    import keras
-
-    model, x_test, y_test = namespace.get("model"), namespace.get("x_test"), namespace.get("y_test")
-    facts = {"value": plain(value), "x_test": fingerprint(x_test), "y_test": fingerprint(y_test), "predicted": None,
-             "redefined": _redefined(model) if is_keras_model(model) else []}
-    if is_keras_model(model) and facts["x_test"] is not None and not facts["redefined"]:
-        model.predict_function = None  # built again from Keras's own code
-        scores = keras.Model.predict(model, np.ndarray.view(x_test, np.ndarray), verbose=0)
-        facts["predicted"] = np.argmax(np.asarray(scores), axis=1)
-    return facts
+NAMES = ("cat", "dog", "bird", "frog", "deer", "horse", "ship", "truck", "airplane", "automobile", "apple", "pear",
+         "oak", "maple", "whale", "seal", "bus", "train", "rose", "tulip")  # made-up cases draw their classes here
 
 
-def _class_index(name: Any) -> int | None:
+def _confusion_case(rng: np.random.Generator, n: int, tie: bool = False, names: Any = None,
+                    answer_last: bool = False) -> tuple[tuple, dict]:
+    """True and predicted classes of ``n`` classes, shuffled, whose confusion matrix has chosen cells. Roles go
+    to drawn classes: ``a`` (20 images) takes 9 for ``b`` (the largest rate, 0.45, the answer); ``c`` (200
+    images) takes 66 for ``d`` (the largest count); ``e`` and ``f`` take 24 of 60 for each other (the largest
+    sum of both directions); ``g``'s 60 images all go elsewhere (the lowest recall) and only ``h`` takes 4 for
+    ``g`` (the largest rate per predicted class, the only mistakes of ``h``). The other classes make 3 mistakes
+    each. With ``tie``, another class of 20 images also takes 9 for one class: the first in reading order wins.
+    With ``answer_last``, ``b`` is the last class (beyond the tenth, when there are more than 10)."""
+    names = list(names) if names is not None else [str(s) for s in rng.choice(NAMES, n, replace=False)]
+    order = [int(i) for i in rng.permutation(n)]
+    if answer_last:
+        where = order.index(n - 1)
+        order[1], order[where] = order[where], order[1]
+    a, b, c, d, e, f, g, h = order[:8]
+    rest = order[8:]
+    sizes = {i: 60 for i in range(n)} | {a: 20, c: 200}
+    mistakes = {(a, b): 9, (a, d): 2, (c, d): 66, (e, f): 24, (f, e): 24, (h, g): 4}
+    if tie:
+        twin = rest.pop(0)
+        sizes[twin] = 20
+        mistakes[(twin, int(rng.choice([i for i in range(n) if i not in (twin, g)])))] = 9
+    others = [i for i in range(n) if i != g]
+    spread = [others[i % len(others)] for i in range(60)]  # g's images, over every other class in turn
+    for j in spread:
+        mistakes[(g, j)] = mistakes.get((g, j), 0) + 1
+    for i in rest:
+        for j in rng.choice([x for x in others if x != i], 3, replace=False):
+            mistakes[(i, int(j))] = mistakes.get((i, int(j)), 0) + 1
+    true, predicted = [], []
+    for i in range(n):
+        wrong = [(j, m) for (t, j), m in mistakes.items() if t == i]
+        guesses = [j for j, m in wrong for _ in range(m)]
+        true += [i] * sizes[i]
+        predicted += guesses + [i] * (sizes[i] - len(guesses))
+    shuffle = rng.permutation(len(true))
+    return (np.array(true)[shuffle], np.array(predicted)[shuffle], names), {}
+
+
+def _confusions(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """Made-up classes: 11 or 12, the answer's predicted class the last; 9 or 10, with two equal largest rates;
+    then CIFAR-10's classes, in its order."""
     from dlcourse.data import CIFAR10_CLASSES
 
-    return CIFAR10_CLASSES.index(name) if type(name) is str and name in CIFAR10_CLASSES else None
+    return [_confusion_case(rng, int(rng.choice([11, 12])), answer_last=True),
+            _confusion_case(rng, int(rng.choice([9, 10])), tie=True), _confusion_case(rng, 10, names=CIFAR10_CLASSES)]
 
 
-def _most_confused(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
-    """Outside the kernel, question 6: (true class, predicted class) of the largest off-diagonal cell of the
-    confusion matrix of the student's ``model`` on the set-up's test set (as counts or as rates per true class)."""
-    from dlcourse.data import CIFAR10_CLASSES
+def _labels(cells: dict[tuple[int, int], int]) -> tuple[np.ndarray, np.ndarray]:
+    """True and predicted classes with ``cells[(true, predicted)]`` images each."""
+    pairs = [pair for pair, count in cells.items() for _ in range(count)]
+    return np.array([t for t, _ in pairs]), np.array([p for _, p in pairs])
 
-    value = facts["value"]
-    if type(value) not in (tuple, list) or len(value) != 2:
-        return f"expected two class names, the true class first and the predicted class second; found {value!r}"
-    if any(type(v) is int for v in value):
-        return "name the classes (words such as 'cat'), not their numbers"
-    unknown = [v for v in value if _class_index(v) is None]
-    if unknown:
-        return f"{unknown[0]!r} is not a CIFAR-10 class name; they are: {', '.join(CIFAR10_CLASSES)}"
-    true, predicted = (_class_index(v) for v in value)
-    if true == predicted:
-        return "that cell is on the diagonal, where the correctly classified images are; look off the diagonal"
-    guesses, labels = facts["predicted"], given["labels"]
-    if facts["redefined"]:
-        return (f"`model` redefines Keras's own {', '.join(facts['redefined'])}: read the confusion matrix of a plain "
-                "Keras model")
-    if guesses is None or labels is None:
-        return "train `model` in question 3 first: its confusion matrix is the one you read here"
-    if facts["x_test"] != given["x_test"] or facts["y_test"] != given["y_test"]:
-        return ("`x_test` or `y_test` is not the test set the set-up's data cell makes any more: run that cell again "
-                "and leave them as they are")
-    guesses = np.asarray(guesses)
-    if guesses.shape != labels.shape or guesses.dtype.kind not in "iu" or not np.all((0 <= guesses) & (guesses < 10)):
-        return "the model's predictions on the test images could not be read: does it end in 10 units?"
-    counts = np.zeros((10, 10), dtype=int)
-    np.add.at(counts, (labels.astype(int), guesses), 1)
-    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    for matrix in (counts, rates):
-        np.fill_diagonal(matrix, -1)
 
-    def largest(i: int, j: int) -> bool:
-        return counts[i, j] == counts.max() or bool(np.isclose(rates[i, j], rates.max(), rtol=0, atol=1e-9))
-
-    if largest(true, predicted):
-        return None
-    if largest(predicted, true):
-        return ("that is the matrix read the other way round: rows are the true classes, columns what the model "
-                "predicted; give the true class first")
-    return (f"your model predicted {value[1]!r} for {counts[true, predicted]} test images of {value[0]!r}; another "
-            f"off-diagonal cell holds {counts.max()}: look for the largest number off the diagonal")
+# cat: 10 images, 4 taken for dogs (the largest rate, 0.4); dog: 40 images, 10 taken for birds (the largest count)
+PUBLIC_RATES = _labels({(0, 0): 6, (0, 1): 4, (1, 1): 30, (1, 2): 10, (2, 2): 9, (2, 0): 1, (3, 3): 8, (3, 2): 2})
+# truck: 10 images, 4 taken for airplanes (0.4); airplane and ship take 7 and 6 of 20 for each other (0.65 together)
+PUBLIC_DIRECTIONS = _labels({(0, 0): 13, (0, 1): 7, (1, 1): 14, (1, 0): 6, (2, 2): 6, (2, 0): 4})
 
 
 # Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
@@ -475,28 +513,40 @@ QUESTIONS = [
              "activation, and that the input shape and the number of output units come from the arguments, not from "
              "CIFAR-10.",
     ),
-    ValueQuestion(id="q2_param_grid", points=1, variable="param_grid", facts=_grid_facts, decide=_param_grid,
-                  hint="each key names a setting of the wrapped model, each value lists what to try: the lesson's two "
-                       "batch sizes and two epoch counts, nothing else."),
+    FunctionQuestion(
+        id="q2_grid_epochs", points=2, function="grid_epochs", public=GRID_PUBLIC, hidden=_grid_costs,
+        hint="count the trainings first: every pair of a batch size and a number of epochs trains once on each fold, "
+             "each training pays its set-up once and its epochs one by one. The largest E whose total stays within "
+             "the minutes is a whole number of epochs, never rounded up; when the set-up alone is too long, none fits.",
+    ),
     ValueQuestion(id="q3_test_accuracy", points=2, variable="test_accuracy", facts=_accuracy_facts,
                   given_facts=_data_given, decide=_reported_accuracy,
                   hint="think about which images the model may learn from (the training images, a fifth of them held "
                        "out for validation), for how long and in which batches; then which images measure it honestly, "
                        "and which of the two numbers an evaluation gives is the accuracy."),
-    ValueQuestion(id="q4_grid_verdict", points=2, variable="clear_winner", facts=_verdict_facts,
-                  decide=_grid_verdict,
-                  hint="read the grid's table: the winner is the combination ranked first by mean cross-validated "
-                       "accuracy. Then compare the winner with the runner-up fold by fold (the same folds), as lesson 03 "
-                       "compared two settings, not by the spread of one of them."),
+    FunctionQuestion(
+        id="q4_grid_verdict", points=2, function="grid_verdict",
+        public=[Case((_public_table(*PUBLIC_CLEAR),), ({"batch_size": 64, "epochs": 20}, True)),
+                Case((_public_table(*PUBLIC_NOT_CLEAR),), ({"batch_size": 64, "epochs": 20}, False))],
+        hidden=_verdict_tables,
+        hint="the winner and the runner-up are the two best mean accuracies. Then compare the two fold by fold, on "
+             "the same folds, with lesson 03's corrected paired t-test, not by the spread of one of them; the table "
+             "has one column of scores per fold, and the number of folds sets the critical value.",
+    ),
     ValueQuestion(id="q5_augmented_model", points=2, variable="augmented_model", facts=_augmented_facts,
                   decide=_augmented_model,
                   hint="think about where augmentation must act: on the input images, before any convolution; which "
                        "flip keeps a photo realistic; and that the CNN behind it must be new, untrained layers, not "
                        "those of the model you trained in question 3."),
-    ValueQuestion(id="q6_most_confused", points=2, variable="most_confused", facts=_confusion_facts,
-                  given_facts=_test_set_given, decide=_most_confused,
-                  hint="look off the diagonal: rows are the true classes, columns the predictions. The largest entry "
-                       "there names the true class and the class the model most often took it for."),
+    FunctionQuestion(
+        id="q6_most_confused", points=2, function="most_confused_pair",
+        public=[Case((*PUBLIC_RATES, ["cat", "dog", "bird", "frog"]), ("cat", "dog")),
+                Case((*PUBLIC_DIRECTIONS, ["airplane", "ship", "truck"]), ("truck", "airplane"))],
+        hidden=_confusions,
+        hint="rows are the true classes, columns the predictions. Divide each row by its number of images, so that "
+             "a class does not win by its size alone; look off the diagonal only, each cell on its own, and name "
+             "the row's class first.",
+    ),
     WrittenQuestion(
         id="q7_confusion_reason", points=1,
         rubric="Full mark: names the pair found in question 6 and gives a plausible visual reason the two classes are "
