@@ -228,138 +228,150 @@ def test_q4_wrong_searches_fail(network, data):
         assert_rejected("q4_search", {**data, "search": search}, phrase)
 
 
-# --------------------------------------------------------------------------- q5: what the search found and cost
+# --------------------------------------------------------------------------- q5: which candidates are still in the running
 
 
-def corrected_t(d, k, correction=True):
-    """Lesson 03's corrected paired t statistic of the per-fold differences ``d`` (uncorrected: d's standard error)."""
-    se = d.std(ddof=1) * np.sqrt(1 / k + 1 / (k - 1) if correction else 1 / k)
-    return d.mean() / se if se > 0 else float(np.sign(d.mean())) * np.inf if d.mean() != 0 else 0.0
+def reference(results, n_splits):
+    """The right rule, by lesson 03's own function: the rows whose comparison with the winner, fold by fold, is not
+    the winner's (``paired_decision``'s "B"), the winner included."""
+    from dlcourse.questions.nb03_hyperparameters_and_validation import paired_decision
+
+    folds = np.array([results[f"split{i}_test_f1_macro"] for i in range(n_splits)], dtype=float).T
+    winner = int(np.argmax(results["mean_test_f1_macro"]))
+    return [row for row in range(len(folds)) if paired_decision(folds[row], folds[winner])[0] != "B"]
 
 
-def paired(fold):
-    """The right rule: the second half's best ahead by the corrected paired t-test, two-sided at 5 %."""
+def corrected_t(d, k, *, ratio=None, ddof=1):
+    """The paired t of the per-fold differences ``d`` (winner - candidate): lesson 03's corrected standard error,
+    ``s_d * sqrt(1 / k + ratio)`` with ratio n_val / n_train = 1 / (k - 1); ``ratio=0`` is the uncorrected one."""
+    ratio = 1 / (k - 1) if ratio is None else ratio
+    se = d.std(ddof=ddof) * np.sqrt(1 / k + ratio)
+    return d.mean() / se if se > 0 else np.inf if d.mean() > 0 else 0.0
+
+
+def critical(k, q=0.975, df_shift=-1):
     from scipy import stats
 
-    return fold["t"] > stats.t.ppf(0.975, df=fold["k"] - 1)
+    return stats.t.ppf(q, df=k + df_shift)
 
 
-def report_with(*, metric="f1_macro", half_extra=0, sliced=True, refit=True, per_fold=True, tie="first",
-                decide=paired):
-    """A report_search that follows the question except where a keyword says otherwise. ``decide`` gets the
-    per-fold differences (second half's best - first half's best, as this report reads the halves), both
-    candidates' fold scores, the corrected t, the gain of best_all over best_first_half, the fold spread of the
-    best candidate and the mean fold spread of all."""
-    def report_search(results, n_splits, refit_seconds):
-        scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
-        half = len(scores) // 2 + half_extra
-        best = int(np.argmax(scores)) if tie == "first" else len(scores) - 1 - int(np.argmax(scores[::-1]))
-        first_scores = scores[:half] if sliced else scores
-        first = int(np.argmax(first_scores))
-        second = half + int(np.argmax(scores[half:])) if sliced else best
-        folds = np.array([results[f"split{i}_test_f1_macro"] for i in range(n_splits)], dtype=float)
-        d = folds[:, second] - folds[:, first]
-        spreads = np.asarray(results["std_test_f1_macro"], dtype=float)
-        fold = {"d": d, "a": folds[:, first], "b": folds[:, second], "k": n_splits, "t": corrected_t(d, n_splits),
-                "gain": float(scores.max() - first_scores.max()), "spread": spreads[best],
-                "mean spread": spreads.mean()}
-        fit_seconds = float(np.sum(results["mean_fit_time"])) * (n_splits if per_fold else 1)
-        return {"best_params": results["params"][best], "n_fits": len(scores) * n_splits + int(refit),
-                "train_seconds": fit_seconds + (refit_seconds if refit else 0.0),
-                "best_first_half": float(first_scores.max()), "best_all": float(scores.max()),
-                "more_iterations_worth_it": bool(decide(fold))}
-    return report_search
+def contenders_with(*, metric="f1_macro", beaten=lambda c: corrected_t(c["d"], c["k"]) > critical(c["k"]),
+                    walk="every candidate", winner_included=True):
+    """A contenders function that follows the question except where a keyword says otherwise. ``beaten`` decides
+    from one comparison: the per-fold differences d (winner - candidate), both candidates' fold scores, k, the gap
+    of the means and both candidates' fold standard deviations (the table's, ddof 0)."""
+    def contenders(results, n_splits):
+        folds = np.array([results[f"split{i}_test_{metric}"] for i in range(n_splits)], dtype=float).T
+        means, spreads = (np.asarray(results[f"{kind}_test_{metric}"], dtype=float) for kind in ("mean", "std"))
+        winner = int(np.argmax(means))
+
+        def is_beaten(row):
+            return bool(beaten({"d": folds[winner] - folds[row], "winner": folds[winner], "other": folds[row],
+                                "k": n_splits, "gap": means[winner] - means[row], "spread": spreads[winner],
+                                "other spread": spreads[row]}))
+        order = [int(row) for row in np.argsort(-means, kind="stable") if row != winner]
+        if walk == "every candidate":
+            running = [row for row in order if not is_beaten(row)]
+        elif walk == "runner-up only":
+            running = [] if is_beaten(order[0]) else [order[0]]
+        else:  # down the ranking, until the first candidate the winner beats
+            running = []
+            for row in order:
+                if is_beaten(row):
+                    break
+                running.append(row)
+        return sorted(running + ([winner] if winner_included else []))
+    return contenders
 
 
-def test_q5_the_solution_and_the_reference_pass():
-    assert_accepted("q5_search_report", solution_namespace(NB))
-    assert_accepted("q5_search_report", {"np": np, "report_search": report_with()})
-
-
-def welch(fold):
+def welch(c):
     """Unpaired: the two candidates' fold scores as two independent samples."""
     from scipy import stats
 
-    t, p = stats.ttest_ind(fold["b"], fold["a"], equal_var=False)
+    t, p = stats.ttest_ind(c["winner"], c["other"], equal_var=False)
     return t > 0 and p < 0.05
 
 
-@pytest.mark.parametrize("wrong, phrase", [
-    ({"sliced": False}, "best_first_half"),  # forgot to keep only the first half
-    ({"half_extra": 1}, "best_first_half"),  # off by one: n // 2 + 1 candidates
-    ({"metric": "accuracy"}, "best_params"),
-    ({"refit": False}, "n_fits"),
-    ({"per_fold": False}, "train_seconds"),  # the mean fit time taken as the total of a candidate's folds
-    # the old rule: the gain against the best candidate's fold spread, the yardstick lesson 03 rejects
-    ({"decide": lambda fold: fold["gain"] > fold["spread"]}, "compare the two halves' best candidates fold by fold"),
-    ({"decide": lambda fold: fold["gain"] > fold["mean spread"]}, "more_iterations_worth_it"),  # the mean spread
-    ({"decide": lambda fold: fold["d"].mean() > 0}, "more_iterations_worth_it"),  # ahead on average only
-    ({"decide": lambda fold: bool(np.all(fold["d"] > 0))}, "more_iterations_worth_it"),  # ahead on every fold
-    ({"decide": welch}, "more_iterations_worth_it"),  # unpaired: the fold effect hides the gain
-], ids=["no slice", "half one long", "accuracy", "no refit", "mean fit time", "gain vs best's spread",
-        "gain vs mean spread", "ahead on average", "ahead on every fold", "unpaired"])
-def test_q5_wrong_reports_fail(wrong, phrase):
-    assert_rejected("q5_search_report", {"np": np, "report_search": report_with(**wrong)}, phrase)
+MISREADINGS = {  # each decides at least one hidden table differently from the right rule, in every draw
+    "the gap against the winner's fold spread": dict(beaten=lambda c: c["gap"] > c["spread"]),
+    "one-standard-deviation bands that do not overlap": dict(
+        beaten=lambda c: c["gap"] > c["spread"] + c["other spread"]),
+    "the mean difference against the differences' spread": dict(beaten=lambda c: c["d"].mean() > c["d"].std(ddof=1)),
+    "ahead on every fold": dict(beaten=lambda c: bool(np.all(c["d"] > 0))),
+    "unpaired": dict(beaten=welch),
+    "uncorrected": dict(beaten=lambda c: corrected_t(c["d"], c["k"], ratio=0) > critical(c["k"])),
+    "one-sided": dict(beaten=lambda c: corrected_t(c["d"], c["k"]) > critical(c["k"], q=0.95)),
+    "K degrees of freedom": dict(beaten=lambda c: corrected_t(c["d"], c["k"]) > critical(c["k"], df_shift=0)),
+    "the normal's 1.96": dict(beaten=lambda c: corrected_t(c["d"], c["k"]) > 1.96),
+    "ddof 0": dict(beaten=lambda c: corrected_t(c["d"], c["k"], ddof=0) > critical(c["k"])),
+    "n_val / n_train read as 1 / K": dict(
+        beaten=lambda c: corrected_t(c["d"], c["k"], ratio=1 / c["k"]) > critical(c["k"])),
+    "3 folds' critical value for any K": dict(beaten=lambda c: corrected_t(c["d"], c["k"]) > 4.303),
+    "the differences the wrong way round": dict(  # candidate - winner, whose t is never above the critical value
+        beaten=lambda c: corrected_t(-c["d"], c["k"]) > critical(c["k"])),
+    "the runner-up only": dict(walk="runner-up only"),
+    "down the ranking until one is beaten": dict(walk="down the ranking"),
+    "accuracy": dict(metric="accuracy"),
+    "the winner left out": dict(winner_included=False),
+}
+# caught by the public cases already (check says so); the others only by hidden cases (the grader)
+CAUGHT_BY_CHECK = ("the gap against the winner's fold spread", "one-standard-deviation bands that do not overlap",
+                   "the mean difference against the differences' spread", "ahead on every fold", "unpaired",
+                   "the differences the wrong way round", "the runner-up only", "down the ranking until one is beaten",
+                   "accuracy", "the winner left out")
 
 
-def critical(fold, q=0.975, df_shift=-1):
-    from scipy import stats
+def test_q5_the_solution_and_the_reference_pass():
+    assert_accepted("q5_contenders", solution_namespace(NB))
+    assert_accepted("q5_contenders", {"np": np, "contenders": contenders_with()})
+    assert_accepted("q5_contenders", {"np": np, "contenders": reference})
 
-    return stats.t.ppf(q, df=fold["k"] + df_shift)
+
+@pytest.mark.parametrize("name", CAUGHT_BY_CHECK)
+def test_q5_misreadings_fail_check_and_the_grader(name):
+    assert_rejected("q5_contenders", {"np": np, "contenders": contenders_with(**MISREADINGS[name])}, "expected")
 
 
-@pytest.mark.parametrize("wrong", [
-    {"tie": "last"},  # the last of two tied candidates
-    {"half_extra": -1},  # a first half one short
-    {"decide": lambda fold: corrected_t(fold["d"], fold["k"], correction=False) > critical(fold)},  # uncorrected
-    {"decide": lambda fold: fold["t"] > critical(fold, q=0.95)},  # one-sided
-    {"decide": lambda fold: fold["t"] > critical(fold, df_shift=0)},  # K degrees of freedom
-    {"decide": lambda fold: fold["t"] > 4.303},  # 3 folds' critical value, whatever the folds
-    {"decide": lambda fold: abs(fold["t"]) > critical(fold)},  # a clear difference either way
-], ids=["last of ties", "half one short", "uncorrected", "one-sided", "K degrees of freedom",
-        "fixed critical value", "either way"])
+@pytest.mark.parametrize("name", [name for name in MISREADINGS if name not in CAUGHT_BY_CHECK])
 @pytest.mark.parametrize("seed", [0, 1, 2024])
-def test_q5_wrong_reports_that_only_hidden_cases_catch_fail_in_the_grader(wrong, seed):
-    namespace = {"np": np, "report_search": report_with(**wrong)}
-    status, message = judging.by_grader(NB, "q5_search_report", namespace,
-                                        judging.grading_cases(NB, "q5_search_report", seed=seed))
+def test_q5_misreadings_that_only_hidden_cases_catch_fail_in_the_grader(name, seed):
+    namespace = {"np": np, "contenders": contenders_with(**MISREADINGS[name])}
+    assert judging.by_check(NB, "q5_contenders", namespace).status == PASS  # the public cases cannot tell
+    status, message = judging.by_grader(NB, "q5_contenders", namespace,
+                                        judging.grading_cases(NB, "q5_contenders", seed=seed))
     assert status != PASS and "hidden case" in message, message
 
 
-def test_q5_a_run_whose_best_comes_first_cannot_hide_a_wrong_rule():
-    """The seeded full-budget run's best candidate is its first: there, forgetting the slice gives the right
-    numbers. check must still fail it, on the public cases."""
-    folds = np.linspace(0.9, 0.5, 8)[:, None] + np.array([-0.01, 0.0, 0.01])
-    results = {"params": [{"optimizer__learning_rate": 0.01 * (i + 1), "batch_size": 32} for i in range(8)],
-               "mean_fit_time": np.full(8, 2.0), "mean_test_accuracy": np.linspace(0.9, 0.5, 8),
-               **{f"split{i}_test_f1_macro": folds[:, i] for i in range(3)},
-               "mean_test_f1_macro": folds.mean(axis=1), "std_test_f1_macro": folds.std(axis=1)}
-    assert report_with(sliced=False)(results, 3, 1.0) == report_with()(results, 3, 1.0)
-    assert_rejected("q5_search_report", {"np": np, "report_search": report_with(sliced=False)}, "best_first_half")
+@pytest.mark.parametrize("seed", range(30))
+def test_q5_every_draw_of_hidden_tables_separates_each_misreading(seed):
+    """In every draw, each misreading decides at least one hidden table differently from the right rule; one
+    table shows the winner's lead, another keeps two candidates besides the winner in the running, one of them
+    below a runner-up the winner beats; and the solution agrees with lesson 03's own function."""
+    namespace = solution_namespace(NB)
+    cases = questions_for(NB)["q5_contenders"].hidden(np.random.default_rng(seed))
+    right = [reference(*args) for args, _ in cases]
+    assert [namespace["contenders"](*args) for args, _ in cases] == right
+    assert any(len(running) == 1 for running in right) and any(len(running) >= 3 for running in right)
+    for name, options in MISREADINGS.items():
+        wrong = contenders_with(**options)
+        assert [wrong(*args) for args, _ in cases] != right, name
 
 
-MISREADINGS = {
-    "gain vs best's spread": lambda fold: fold["gain"] > fold["spread"],
-    "gain vs mean spread": lambda fold: fold["gain"] > fold["mean spread"],
-    "ahead on average": lambda fold: fold["d"].mean() > 0,
-    "ahead on every fold": lambda fold: bool(np.all(fold["d"] > 0)),
-    "uncorrected": lambda fold: corrected_t(fold["d"], fold["k"], correction=False) > critical(fold),
-    "one-sided": lambda fold: fold["t"] > critical(fold, q=0.95),
-    "unpaired": welch,
-}
+def test_q5_the_public_cases_are_what_their_comments_say():
+    cases = questions_for(NB)["q5_contenders"].public
+    for case in cases:
+        assert reference(*case.args) == case.expected
+    runner_up_beaten_but_within_the_spread = contenders_with(**MISREADINGS["the gap against the winner's fold spread"])
+    assert runner_up_beaten_but_within_the_spread(*cases[0].args) == [0, 2]
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_q5_every_draw_of_hidden_cases_separates_each_misreading(seed):
-    """In every draw, each misreading of the rule (and forgetting the first-half slice) decides at least one
-    hidden table differently from the right rule."""
-    cases = questions_for(NB)["q5_search_report"].hidden(np.random.default_rng(seed))
-    right = [report_with()(*args)["more_iterations_worth_it"] for args, _ in cases]
-    assert True in right and False in right
-    for name, rule in {**MISREADINGS, "no slice": None}.items():
-        report = report_with(sliced=False) if rule is None else report_with(decide=rule)
-        decided = [report(*args)["more_iterations_worth_it"] for args, _ in cases]
-        assert decided != right, name
+def test_q5_the_solution_reads_a_real_search(fitted):
+    namespace = {"np": np, "search": fitted}
+    cell = next(c.source for c in nbformat.read(ROOT / "solutions" / f"{NB}.ipynb", as_version=4).cells
+                if c.source.startswith("# EXERCISE q5_contenders"))
+    exec(cell, namespace)
+    assert namespace["in_the_running"] == reference(fitted.cv_results_, fitted.n_splits_)
+    assert fitted.best_index_ in namespace["in_the_running"]
 
 
 # --------------------------------------------------------------------------- the exercise as a whole

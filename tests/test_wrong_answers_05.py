@@ -271,89 +271,114 @@ def test_the_scikit_optimize_calls_the_lesson_describes():
             gbrt_minimize(lambda p: p[0] ** 2, space, n_calls=4, n_initial_points=3, random_state=0)
 
 
-# --------------------------------------------------------------------------- q5: reading the run
+# --------------------------------------------------------------------------- q5: how many calls the run needed
 
 
-def read_with(*, before="best so far", count_from=1, boundary="<=", tie="first", skip_starts=True, last=5,
-              at_radius="exploits", early="checked"):
-    """A read_run that follows the question except where a keyword says otherwise."""
-    def read_run(points, values, n_initial):
-        points, values = np.asarray(points, dtype=float), np.asarray(values, dtype=float)
+def reference(values, n_initial, tolerance):
+    """The right reading, written another way than the solution's: the first call whose own value lies within the
+    tolerance of the run's final best (from then on, the best so far does too)."""
+    values = [float(v) for v in values]
+    calls_needed = next(call for call, value in enumerate(values, start=1) if value - min(values) <= tolerance)
+    return {"calls_needed": calls_needed, "proposals_helped": calls_needed > n_initial}
 
-        def last_min(v):
-            return len(v) - 1 - int(np.argmin(v[::-1]))
-        reference = {"best so far": lambda i: points[np.argmin(values[:i])],
-                     "last of tied bests so far": lambda i: points[last_min(values[:i])],
-                     "final best": lambda i: points[np.argmin(values)],
-                     "best including itself": lambda i: points[np.argmin(values[:i + 1])],
-                     "previous point": lambda i: points[i - 1]}[before]
-        first = n_initial if skip_starts else 1
-        far = (lambda d: d > 0.25) if at_radius == "exploits" else (lambda d: d >= 0.25)
-        exploring = [far(abs(points[i] - reference(i))) for i in range(first, len(points))]
-        best = int(np.argmin(values)) if tie == "first" else last_min(values)
-        best_call = best + count_from
-        if early == "0-based":  # the position from argmin compared with the bound meant for call numbers
-            is_early = best <= len(points) - 5
-        elif early == "dropped":
-            is_early = True
-        else:
-            is_early = best_call <= len(points) - 5 if boundary == "<=" else best_call < len(points) - 5
-        return {"best_call": best_call, "n_explore": int(sum(exploring)),
-                "n_exploit": len(exploring) - int(sum(exploring)),
-                "converged": is_early and not any(exploring[-last:])}
-    return read_run
+
+def budget_with(*, needed="within the tolerance of the end", helped="needed a proposal", count_from=1):
+    """A budget_needed that follows the question except where a keyword says otherwise."""
+    def budget_needed(values, n_initial, tolerance):
+        values = np.asarray(values, dtype=float)
+        best = np.minimum.accumulate(values)
+        final = values.min()
+        if needed == "within the tolerance of the end":
+            call = int(np.argmax(best <= final + tolerance))
+        elif needed == "strictly within":
+            call = int(np.argmax(best < final + tolerance))
+        elif needed == "relative tolerance":
+            call = int(np.argmax(best <= final * (1 + tolerance)))
+        elif needed == "the call that found the best":
+            call = int(np.argmin(values))
+        elif needed == "the last step larger than the tolerance":  # small gains that add up are lost
+            steps = [i for i in range(1, len(values)) if best[i - 1] - best[i] > tolerance]
+            call = steps[-1] if steps else 0
+        elif needed == "the last drop from the call before":  # one value against the next, not the best so far
+            drops = [i for i in range(1, len(values)) if values[i - 1] - values[i] > tolerance]
+            call = drops[-1] if drops else 0
+        else:  # "proposals only": the calls after the random starts
+            call = int(np.argmax(best <= final + tolerance)) - n_initial
+        calls_needed = call + count_from
+        if helped == "needed a proposal":
+            proposals_helped = calls_needed > n_initial
+        elif helped == "a proposal found the best":
+            proposals_helped = int(np.argmin(values)) >= n_initial
+        else:  # "at least n_initial calls"
+            proposals_helped = calls_needed >= n_initial
+        return {"calls_needed": int(calls_needed), "proposals_helped": bool(proposals_helped)}
+    return budget_needed
+
+
+MISREADINGS = {  # each decides at least one hidden run differently from the right reading, in every draw
+    "the call that found the best": dict(needed="the call that found the best"),
+    "the last step larger than the tolerance": dict(needed="the last step larger than the tolerance"),
+    "the last drop from the call before": dict(needed="the last drop from the call before"),
+    "a tolerance relative to the best": dict(needed="relative tolerance"),
+    "strictly within the tolerance": dict(needed="strictly within"),
+    "counted from 0": dict(count_from=0),
+    "the proposals' calls only": dict(needed="proposals only"),
+    "helped: a proposal found the best": dict(helped="a proposal found the best"),
+    "helped: at least n_initial calls": dict(helped="at least n_initial calls"),
+}
+CAUGHT_BY_CHECK = ("the call that found the best", "the last step larger than the tolerance",
+                   "the last drop from the call before", "a tolerance relative to the best", "counted from 0",
+                   "the proposals' calls only", "helped: a proposal found the best")
 
 
 def test_q5_the_solution_and_the_reference_pass():
-    assert_accepted("q5_reading", solution_namespace(NB))
-    assert_accepted("q5_reading", {"np": np, "read_run": read_with()})
+    assert_accepted("q5_budget", solution_namespace(NB))
+    assert_accepted("q5_budget", {"np": np, "budget_needed": budget_with()})
+    assert_accepted("q5_budget", {"np": np, "budget_needed": reference})
 
 
-@pytest.mark.parametrize("wrong, phrase", [
-    ({"before": "final best"}, "n_explore"),  # the reported defect: the run's final best, not the best before
-    ({"before": "best including itself"}, "n_explore"),
-    ({"before": "previous point"}, "n_explore"),
-    ({"count_from": 0}, "best_call"),
-    ({"skip_starts": False}, "n_explore"),  # the random starts counted too
-    ({"boundary": "<"}, "converged"),  # "at least 5 evaluations before the end" read as more than 5
-])
-def test_q5_wrong_readings_fail(wrong, phrase):
-    assert_rejected("q5_reading", {"np": np, "read_run": read_with(**wrong)}, phrase)
+@pytest.mark.parametrize("name", CAUGHT_BY_CHECK)
+def test_q5_misreadings_fail_check_and_the_grader(name):
+    assert_rejected("q5_budget", {"np": np, "budget_needed": budget_with(**MISREADINGS[name])}, "expected")
 
 
-@pytest.mark.parametrize("wrong", [
-    {"early": "0-based"},
-    {"early": "dropped"},  # converged judged on the last 5 points only
-    {"at_radius": "explores"},  # a point exactly 0.25 away counted as exploring
-    {"before": "last of tied bests so far"},
-    {"tie": "last"},  # the last of two equal values
-    {"last": 4},
-])
+@pytest.mark.parametrize("name", [name for name in MISREADINGS if name not in CAUGHT_BY_CHECK])
 @pytest.mark.parametrize("seed", [0, 1, 2024])
-def test_q5_wrong_readings_that_only_hidden_cases_catch_fail_in_the_grader(wrong, seed):
-    namespace = {"np": np, "read_run": read_with(**wrong)}
-    status, message = judging.by_grader(NB, "q5_reading", namespace, judging.grading_cases(NB, "q5_reading", seed=seed))
+def test_q5_misreadings_that_only_hidden_cases_catch_fail_in_the_grader(name, seed):
+    namespace = {"np": np, "budget_needed": budget_with(**MISREADINGS[name])}
+    assert judging.by_check(NB, "q5_budget", namespace).status == PASS  # the public cases cannot tell
+    status, message = judging.by_grader(NB, "q5_budget", namespace, judging.grading_cases(NB, "q5_budget", seed=seed))
     assert status != PASS and "hidden case" in message, message
 
 
-def test_q5_every_hidden_run_tells_the_misreadings_apart():
-    from dlcourse.questions.nb05_bayesian_optimization import MISREADINGS, reading_of
+@pytest.mark.parametrize("seed", range(30))
+def test_q5_every_draw_of_hidden_runs_separates_each_misreading(seed):
+    """In every draw, each misreading decides at least one hidden run differently from the right reading, the
+    proposals helped in some runs and not in another, and the solution agrees with the reference."""
+    namespace = solution_namespace(NB)
+    runs = questions_for(NB)["q5_budget"].hidden(np.random.default_rng(seed))
+    right = [reference(*args) for args, _ in runs]
+    assert [namespace["budget_needed"](*args) for args, _ in runs] == right
+    assert {r["proposals_helped"] for r in right} == {True, False}
+    assert right[-1]["calls_needed"] == len(runs[-1][0][0])  # "still improving": the last call was needed
+    for name, options in MISREADINGS.items():
+        wrong = budget_with(**options)
+        assert [wrong(*args) for args, _ in runs] != right, name
 
-    for seed in range(50):
-        runs = questions_for(NB)["q5_reading"].hidden(np.random.default_rng(seed))
-        assert [reading_of(*args)["converged"] for args, _ in runs] == [True, False, False, False]
-        for args, _ in runs:
-            right = reading_of(*args)
-            assert right["best_call"] in (len(args[0]) - 5, len(args[0]) - 4)  # the boundary, and one too late
-            assert all(reading_of(*args, before=other)["n_explore"] != right["n_explore"] for other in MISREADINGS)
+
+def test_q5_the_public_cases_are_what_their_comments_say():
+    steps, enough = (case.args for case in questions_for(NB)["q5_budget"].public)
+    assert reference(*steps) == {"calls_needed": 8, "proposals_helped": True}
+    assert budget_with(needed="the last step larger than the tolerance")(*steps)["calls_needed"] == 7
+    assert int(np.argmin(steps[0])) + 1 == 11
+    assert reference(*enough) == {"calls_needed": 2, "proposals_helped": False}
+    assert int(np.argmin(enough[0])) >= enough[1]  # a proposal found the final best, by less than the tolerance
 
 
 def test_q5_the_solution_reads_a_real_run(gp_result):
-    namespace = {**BASE, "result": gp_result}
-    exec(solution_cell("q5_reading"), namespace)
-    points, values = np.ravel(gp_result.x_iters), gp_result.func_vals
-    assert namespace["reading"]["best_call"] == int(np.argmin(values)) + 1
-    assert namespace["reading"]["n_explore"] + namespace["reading"]["n_exploit"] == len(points) - 5
+    namespace = {**BASE, "result": gp_result, "TOLERANCE": 1 / 400}
+    exec(solution_cell("q5_budget"), namespace)
+    assert namespace["needed"] == reference(gp_result.func_vals, 5, 1 / 400)
 
 
 # --------------------------------------------------------------------------- the exercise as a whole

@@ -4,7 +4,7 @@ Value questions are judged against what the question asks, not the shape of the 
 which search class ran, which distributions it drew from, which data it was fitted on
 (number of samples of the refit model). The kernel only reads these as plain data; the
 decision, against the set-up's constants as the solution's run has them, is made outside. The run-and-decide
-question is a function of a search's results, judged on made-up results.
+question is a function of a search's table of results, judged on made-up tables.
 """
 
 from __future__ import annotations
@@ -274,90 +274,122 @@ def _search(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
 
 # --------------------------------------------------------------------------- question 5 (run and decide)
 
-# A function of the search's results, judged on made-up results, because a student's own run cannot tell
-# a right rule from a wrong one: in the seeded full-budget run the best candidate is the first, so a "best of
-# the first half" that forgets to slice, or a decision made on any rule, gives the right numbers there.
+# Which candidates can the search not tell apart from its winner? A function of a search's table, judged on
+# made-up tables, because a student's own run cannot tell a right rule from a wrong one where the two agree on it
+# (in a smoke run of 2 candidates on 2 folds, most rules keep both in the running).
 #
-# The decision is lesson 03's rule (``paired_decision``): the second half's best beats the first half's best by
-# a corrected paired t-test on their fold scores. The hidden cases are drawn so that each misreading decides one
-# of them differently: the fold spread of the best (or the mean spread) as a yardstick for the gain, a mean ahead
-# or ahead on every fold, a t-test without the correction, one-sided, with K degrees of freedom or with 3 folds'
-# critical value for every K, unpaired, or two-sided in the wrong direction (the first half's best clearly ahead).
+# The right rule is lesson 03's (``paired_decision`` in nb03): the winner (by the refit metric, macro F1) is shown
+# to beat a candidate when the corrected paired t-test on their fold scores finds it ahead, two-sided at 5 %; every
+# candidate it is not shown to beat, the winner itself included, is still in the running. The question does not
+# say how to apply the rule to a table: the student decides it. The hidden tables are built so that each plausible
+# misreading decides at least one of them differently (tests/test_wrong_answers_04.py keeps each one as a fixture):
+#
+# - a yardstick of spreads (the winner's fold standard deviation against the gain, one-standard-deviation bands
+#   that overlap, the differences' own spread against their mean), an unpaired test, or "ahead on every fold":
+#   the "consistent" candidate (a small gain on every fold, under a large fold effect) is beaten, while the
+#   "erratic" one (ahead on every fold by amounts that vary) is not;
+# - the paired t-test without the correction, one-sided, with K degrees of freedom, the normal's 1.96, the
+#   standard deviation with ddof=0, or n_val / n_train read as 1 / K: the "borderline" candidate (K = 3,
+#   corrected t between 3.95 and 4.15, below 4.30) is beaten under each of them but not by the right rule;
+# - 4.30, the critical value of 3 folds, whatever the folds: the 5-fold table's "clear" candidate (t 3.3-3.8,
+#   above 2.78) is beaten only by the right rule;
+# - the runner-up alone, or walking down the ranking until a candidate is beaten: the runner-up of the 3-fold
+#   table is "consistent" (beaten), candidates below it are not;
+# - accuracy instead of macro F1: the best accuracy belongs to a candidate far behind on macro F1.
 
-# (folds, per-fold differences second half's best - first half's best, size of the fold effects, right decision)
-_KINDS = {
-    "clear": (3, [0.10, 0.11, 0.12], 0.1875, True),  # t about 12; the best's fold spread (about 0.15) > the gain
-    "ahead, not shown": (3, [0.02, 0.03, 0.10], 0.0, False),  # ahead on every fold, t 1.26; spreads below the gain
-    "uncorrected only": (3, [0.04, 0.05, 0.07], 0.0625, False),  # t 3.82 < 4.30; uncorrected 6.05, one-sided 2.92
-    "clear, 5 folds": (5, [0.02, 0.03, 0.04, 0.05, 0.06], 0.125, True),  # t 3.77 > 2.78 (but < 4.30, 3 folds' value)
-    "behind": (3, [-0.10, -0.11, -0.12], 0.0625, False),  # the first half's best is clearly ahead: |t| > 4.30
-    "tie": (4, [0.0625, -0.0625, 0.03125, -0.03125], 0.03125, False),  # equal means across the halves
+# (folds, the kinds of candidates besides the winner; fillers far behind are added to each)
+_TABLES = {
+    "three in the running": (3, ("consistent", "borderline", "erratic")),
+    "lead shown, 5 folds": (5, ("consistent", "clear")),
+    "runner-up in the running": (4, ("erratic", "consistent, far")),
+    "two folds": (2, ("two folds",)),
 }
 
 
-def _report_case(rng: np.random.Generator, n: int, kind: str) -> tuple[tuple, dict]:
-    """Made-up results of ``n`` candidates (even, so that "the first half" is n // 2 under any reading) scored on
-    K folds: the first half's best is the last candidate of the first half (so that a half one short misses it),
-    the second half's best lies anywhere in the second half, and their fold scores differ by ``_KINDS[kind]``'s
-    differences (in a drawn order) on top of a shared fold effect (which a paired comparison removes and an
-    unpaired one does not). The other candidates score well below both. In the tie, every score of the two is a
-    multiple of 1/64, so that their means are exactly equal."""
-    k, differences, effect, _ = _KINDS[kind]
-    half = n // 2
-    first, second = half - 1, int(rng.integers(half, n))
-    folds = np.round(rng.uniform(0.25, 0.45, (n, 1)) + rng.uniform(-0.02, 0.02, (n, k)), 3)
-    if kind == "tie":
-        shared = rng.permutation([-3, -1, 1, 3]) / 64
-    else:
-        shared = np.round(np.linspace(-effect, effect, k)[rng.permutation(k)] + rng.uniform(-0.005, 0.005, k), 4)
-    folds[first] = 0.625 + shared
-    folds[second] = folds[first] + np.asarray(differences)[rng.permutation(k)]
-    scores = folds.mean(axis=1)
-    accuracy = np.round(np.clip(scores + rng.uniform(-0.05, 0.05, n), 0, 1), 3)
-    accuracy[int(np.argmin(scores))] = 0.95  # the best accuracy belongs to another candidate than the best F1
-    results = {
+def _differences(rng: np.random.Generator, k: int, kind: str) -> np.ndarray:
+    """Per-fold differences, candidate - winner, of one made-up candidate of ``kind`` on ``k`` folds. Most kinds
+    are a mean gain plus a pattern whose sample standard deviation is set so that the corrected t is as drawn."""
+    if kind == "consistent":  # t above 7, but the gain is below the winner's fold spread
+        return -rng.uniform(0.008, 0.015) + rng.uniform(-0.001, 0.001, k)
+    if kind == "consistent, far":
+        return -rng.uniform(0.07, 0.09) + rng.uniform(-0.001, 0.001, k)
+    if kind == "far":
+        return -rng.uniform(0.2, 0.3) + rng.uniform(-0.005, 0.005, k)
+    gain, t = {"borderline": ((0.02, 0.03), (3.95, 4.15)), "clear": ((0.02, 0.03), (3.3, 3.8)),
+               "erratic": ((0.04, 0.06), (1.3, 1.9)), "two folds": ((0.03, 0.05), (2.0, 6.0))}[kind]
+    gain, t = rng.uniform(*gain), rng.uniform(*t)
+    pattern = rng.permutation(np.linspace(-1.0, 1.0, k))
+    pattern /= pattern.std(ddof=1)
+    return -gain + gain / (t * np.sqrt(1 / k + 1 / (k - 1))) * pattern
+
+
+def _table_case(rng: np.random.Generator, name: str) -> tuple[tuple, dict]:
+    """A made-up ``cv_results_`` of a search that scored accuracy and macro F1 on K folds: the winner, the
+    candidates of ``_TABLES[name]`` and 1 to 4 (1, with two folds) far behind, in a drawn order. Every candidate
+    shares the folds' effect (an easy fold is easy for all), which a paired comparison removes; the best accuracy
+    belongs to one of the candidates far behind."""
+    k, kinds = _TABLES[name]
+    kinds = (*kinds, *["far"] * (1 if k == 2 else int(rng.integers(1, 5))))
+    n = len(kinds) + 1
+    effect = rng.uniform(0.002, 0.006) if k == 2 else rng.uniform(0.04, 0.07)
+    winner = rng.uniform(0.80, 0.90) + effect * rng.permutation(np.linspace(-1.0, 1.0, k))
+    winner += rng.uniform(-0.003, 0.003, k)
+    rows = rng.permutation(n)  # rows[0] is the winner's row
+    folds = np.empty((n, k))
+    folds[rows[0]] = winner
+    for row, kind in zip(rows[1:], kinds):
+        folds[row] = winner + _differences(rng, k, kind)
+    accuracy = np.clip(folds + rng.uniform(0.0, 0.03, (n, k)), 0.0, 1.0)
+    accuracy[rows[-1]] = 0.99 + rng.uniform(-0.001, 0.001, k)  # a candidate far behind on macro F1
+    results: dict[str, Any] = {
+        "mean_fit_time": rng.uniform(1.0, 9.0, n), "std_fit_time": rng.uniform(0.0, 0.5, n),
+        "mean_score_time": rng.uniform(0.05, 0.2, n), "std_score_time": rng.uniform(0.0, 0.02, n),
         "params": [{"optimizer__learning_rate": float(10.0 ** rng.uniform(-4, -1)), "batch_size": int(b)}
                    for b in rng.choice([32, 64, 128], n)],
-        "mean_fit_time": np.round(rng.uniform(1.0, 9.0, n), 2), "std_fit_time": np.round(rng.uniform(0, 0.5, n), 2),
-        "mean_test_accuracy": accuracy, "std_test_accuracy": np.round(rng.uniform(0.005, 0.06, n), 3),
-        **{f"split{i}_test_f1_macro": folds[:, i].copy() for i in range(k)},
-        "mean_test_f1_macro": scores, "std_test_f1_macro": folds.std(axis=1),
     }
-    return (results, k, float(np.round(rng.uniform(1.0, 12.0), 2))), {}
+    for metric, scores in (("accuracy", accuracy), ("f1_macro", folds)):
+        results.update({f"split{i}_test_{metric}": scores[:, i].copy() for i in range(k)})
+        means = scores.mean(axis=1)
+        results.update({f"mean_test_{metric}": means, f"std_test_{metric}": scores.std(axis=1),
+                        f"rank_test_{metric}": 1 + np.argsort(np.argsort(-means, kind="stable"), kind="stable")})
+    return (results, k), {}
 
 
-def _reports(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    """One table of each kind, of 6 to 12 candidates."""
-    return [_report_case(rng, int(rng.choice([6, 8, 10, 12])), kind) for kind in _KINDS]
+def _tables(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """One table of each kind in ``_TABLES``."""
+    return [_table_case(rng, name) for name in _TABLES]
 
 
-def _public_results(differences: list[float], shared: list[float]) -> dict:
-    """8 candidates on 3 folds: the first half's best is the second (mean 0.90), the second half's best the sixth
-    (0.90 + the mean of ``differences``, 0.92 in both public cases)."""
-    means = np.array([0.80, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91])
-    folds = means[:, None] + np.array([-0.01, 0.0, 0.01])
-    folds[1] = 0.90 + np.array(shared)
-    folds[5] = folds[1] + np.array(differences)
-    return {"params": [{"optimizer__learning_rate": lr, "batch_size": 32} for lr in
-                       (0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005)],
-            "mean_fit_time": np.array([2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5]),
-            "mean_test_accuracy": np.array([0.95, 0.90, 0.85, 0.70, 0.915, 0.92, 0.60, 0.91]),
-            **{f"split{i}_test_f1_macro": folds[:, i] for i in range(3)},
-            "mean_test_f1_macro": folds.mean(axis=1), "std_test_f1_macro": folds.std(axis=1)}
+def _public_table(folds: list[list[float]], accuracy_best: int) -> dict:
+    """A small table from its macro F1 fold scores (one row per candidate); accuracy follows macro F1 except for the
+    candidate ``accuracy_best``, which has the best accuracy on every fold."""
+    folds_ = np.array(folds)
+    accuracy = np.clip(folds_ - 0.01, 0.0, 1.0)
+    accuracy[accuracy_best] = 0.99
+    n, k = folds_.shape
+    results: dict[str, Any] = {
+        "mean_fit_time": np.round(np.linspace(2.0, 4.0, n), 2),
+        "params": [{"optimizer__learning_rate": lr, "batch_size": 32} for lr in (0.05, 0.01, 0.003, 0.001, 0.0003)[:n]],
+    }
+    for metric, scores in (("accuracy", accuracy), ("f1_macro", folds_)):
+        results.update({f"split{i}_test_{metric}": scores[:, i] for i in range(k)})
+        results.update({f"mean_test_{metric}": scores.mean(axis=1), f"std_test_{metric}": scores.std(axis=1)})
+    return results
 
 
-# ahead on every fold by about the same amount, against a large fold effect: shown (t = 10.95), although the gain
-# (0.02) is below the best candidate's fold spread (0.05)
-PUBLIC_SHOWN = ([0.018, 0.02, 0.022], [-0.06, 0.0, 0.06])
-# ahead on every fold and on average, by amounts that vary: not shown (t = 1.00), although the gain (0.02) is
-# above the best candidate's fold spread (0.015)
-PUBLIC_NOT_SHOWN = ([0.005, 0.01, 0.045], [0.0, 0.005, -0.005])
-
-
-def _public_report(worth_it: bool) -> dict:
-    return {"best_params": {"optimizer__learning_rate": 0.002, "batch_size": 32}, "n_fits": 25,
-            "train_seconds": 3 * 30.0 + 5.0, "best_first_half": 0.90, "best_all": 0.92,
-            "more_iterations_worth_it": worth_it}
+# The winner is row 2. Row 0, the runner-up, is behind on every fold by about 0.011, less than the winner's fold
+# spread (0.049), but so consistently that the paired test finds it (t about 20): beaten. Row 3 is behind on every
+# fold too, by 0.01 to 0.09 (mean 0.05): too erratic to show (t 1.37): in the running. Rows 1 and 4 are far behind;
+# row 4 has the best accuracy.
+PUBLIC_RUNNING = _public_table([[0.890, 0.829, 0.949], [0.700, 0.645, 0.760], [0.900, 0.840, 0.960],
+                                [0.810, 0.790, 0.950], [0.690, 0.650, 0.740]], accuracy_best=4)
+# Two folds, as in a smoke run: row 0 is 0.03 behind the winner (row 1) on average, more than the winner's spread
+# (0.02), but by 0.05 on one fold and 0.01 on the other (t 0.87 against 12.71): in the running. Row 2 is beaten.
+PUBLIC_TWO_FOLDS = _public_table([[0.810, 0.890], [0.860, 0.900], [0.610, 0.646]], accuracy_best=2)
+# The winner (row 0) beats every candidate: row 1 by about 0.02 on every fold (less than the winner's spread,
+# 0.029), row 2 by 0.10 to 0.12. Its lead is shown: the winner alone is in the running.
+PUBLIC_SHOWN = _public_table([[0.920, 0.850, 0.880], [0.900, 0.829, 0.861], [0.820, 0.740, 0.760],
+                              [0.600, 0.550, 0.580]], accuracy_best=3)
 
 
 # Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
@@ -397,32 +429,30 @@ QUESTIONS = [
              "and which data a search may see.",
     ),
     FunctionQuestion(
-        id="q5_search_report", points=3, function="report_search",
-        public=[Case((_public_results(*PUBLIC_SHOWN), 3, 5.0), _public_report(True)),
-                Case((_public_results(*PUBLIC_NOT_SHOWN), 3, 5.0), _public_report(False))],
-        hidden=_reports,
-        hint="everything is in the search's table of results: each candidate was trained once per fold and the "
-             "winner once more; the table stores times and scores as means over the folds, and each fold's "
-             "scores too: compare the two halves' best candidates fold by fold, as lesson 03 compares two settings.",
+        id="q5_contenders", points=3, function="contenders",
+        public=[Case((PUBLIC_RUNNING, 3), [2, 3]), Case((PUBLIC_TWO_FOLDS, 2), [0, 1]), Case((PUBLIC_SHOWN, 3), [0])],
+        hidden=_tables,
+        hint="read the fold scores of the metric the search chose its winner by; compare the winner with every other "
+             "candidate on the same folds, as lesson 03 compared two settings, not by the spread of one of them; and "
+             "the runner-up is not always the candidate hardest to beat.",
     ),
     WrittenQuestion(
-        id="q6_more_iterations", points=2,
-        rubric="2 points: quotes numbers from the student's own run (seconds per training, i.e. train_seconds / "
-               "n_fits; the gain of the second half's best over the first half's, and whether lesson 03's paired "
-               "comparison on the same folds found it, i.e. more_iterations_worth_it) and decides consistently with "
-               "them: a gain the paired comparison does not find is not shown to be real (a gain small next to the "
-               "spread cannot be told from noise without a paired comparison), so more of the same iterations are "
-               "not shown to help (with 3 folds the test has little power: not shown is not shown useless); a gain "
-               "the paired comparison finds, or a best learning rate at the edge of the range, argues for more or "
-               "for moving the range. Treating the fold spread as a threshold (a gain below it is noise, above it is"
-               " real) is the rule lesson 03 rejects: at most 1 point for a decision made that way. Names a better "
-               "use of the time where one exists: more folds or repeated CV (less noise), more epochs (the "
-               "candidates train only EPOCHS epochs), a narrower range around the best, or successive halving to try"
-               " more candidates for the same cost. Mentioning that the best score is optimistic (winner's curse) is"
-               " a plus. 1 point: a sensible decision without the run's numbers, or numbers without a decision. 0: "
-               "no decision, or a decision its own numbers contradict. Compare the quoted numbers with the student's"
-               " printed search_report: numbers it did not print (the lesson's, the model answer's, another run's) "
-               "count as no numbers.",
+        id="q6_next_run", points=2,
+        rubric="2 points: quotes the student's own printed table (which rows are in the running, their mean macro F1 "
+               "or fold scores, the fit time of a training) and decides consistently with it. If others are in the "
+               "running with the winner: the search cannot rank them (with N_FOLDS folds the paired test has little "
+               "power: not shown is not shown equal, and the winner's score is optimistic, the winner's curse); a "
+               "next run that would tell them apart compares only the candidates in the running, on the same folds "
+               "for all (paired), with more folds or repeated cross-validation, or with more epochs (each candidate "
+               "trained only EPOCHS epochs), priced from the table (candidates x folds x repeats trainings, times "
+               "their mean fit time); or, with that reason, takes the simplest or cheapest candidate in the running "
+               "(lesson 03). If the winner is alone in the running: its lead is shown for these folds and this "
+               "budget, not in general, its score is still optimistic, and the test set, used once, gives the honest "
+               "number. At most 1 point for a decision made by the fold spread as a threshold (a gain below the "
+               "standard deviation is noise), the yardstick lesson 03 rejects. 0 for choosing among the candidates on "
+               "the test set. 1 point: a sensible plan without the run's numbers, or numbers without a plan. 0: no "
+               "decision, or one the printed table contradicts. Numbers the run did not print (the lesson's, the "
+               "model answer's, another run's) count as none.",
     ),
     WrittenQuestion(
         id="q7_random_vs_grid", points=2,

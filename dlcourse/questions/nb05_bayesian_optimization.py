@@ -1,9 +1,10 @@
 """Questions of ``05_bayesian_optimization``.
 
-The run questions are validated against what they ask: which optimizer produced a result
+The run question is validated against what it asks: which optimizer produced a result
 (scikit-optimize records the surrogate it used; its ``specs["function"]`` says only
-``base_minimize``), which objective and space it searched, whether it was seeded, and,
-for the run-and-decide question, the student's own run.
+``base_minimize``), which objective and space it searched, and whether it was seeded; the
+kernel reads these as plain data and the decision is made outside it. The run-and-decide
+question is a function of a run's values, judged on made-up runs.
 """
 
 from __future__ import annotations
@@ -295,90 +296,70 @@ def _first_point(seed: int) -> list:
 
 # --------------------------------------------------------------------------- question 5 (run and decide)
 
-# A function of a run's points and values, judged on made-up runs, because a student's own run cannot tell a
-# right rule from a wrong one: with SEED 42, comparing each point with the run's final best point instead of
-# the best point before it gives the same counts in both budgets.
+# How many calls did the run need? A function of a run's values, judged on made-up runs, because a student's own
+# run cannot tell a right rule from a wrong one (with SEED 42 several readings give the same count).
+#
+# The question gives the problem's resolution (a tolerance: differences below it cannot be measured) and asks
+# after how many calls the run could have stopped without losing anything measurable, and whether the Gaussian
+# process's proposals found anything measurable that the random starts had not; how to read that is the
+# student's to decide. The right reading: the first call whose best so far lies within the tolerance of the
+# run's final best (that is, the first call whose own value does), and "the proposals helped" when that call is
+# a proposal, not a random start. The hidden runs are built so that each plausible misreading decides at least
+# one of them differently (tests/test_wrong_answers_05.py keeps each one as a fixture):
+#
+# - "small steps": the best improves in steps smaller than the tolerance that add up to more than it: the call
+#   that found the final best, the last step larger than the tolerance, a tolerance relative to the best, and a
+#   count from 0 each give another call;
+# - "random start enough": the last random start is within the tolerance of the final best, which a proposal
+#   finds later: "a proposal found the best", and "helped" read as "needed at least n_initial calls", say the
+#   proposals helped;
+# - "on the boundary": the first call within the tolerance is exactly the tolerance above the final best (every
+#   number is a multiple of 1/4096, exact in binary): "strictly within" picks a later call;
+# - "still improving": the final best comes at the last call, by a step larger than the tolerance.
+# Each run ends with a high value and a drop after it (not a new best): "the last call more than the tolerance
+# below the call before it" picks that drop.
 
-EXPLOIT_RADIUS = 0.25
-LAST = 5
-
-
-def reading_of(points: Any, values: Any, n_initial: int, *, before: str = "best so far") -> dict:
-    """What question 5 asks for (``before="best so far"``), or a plausible misreading of it: each chosen point
-    compared with the run's final best point, with the best including itself, or with the point before it."""
-    points, values = np.ravel(np.asarray(points, dtype=float)), np.asarray(values, dtype=float)
-
-    def reference(i: int) -> float:
-        return {"best so far": lambda: points[int(np.argmin(values[:i]))],
-                "final best": lambda: points[int(np.argmin(values))],
-                "best including itself": lambda: points[int(np.argmin(values[:i + 1]))],
-                "previous point": lambda: points[i - 1]}[before]()
-
-    exploring = [abs(points[i] - reference(i)) > EXPLOIT_RADIUS for i in range(n_initial, len(points))]
-    best_call = int(np.argmin(values)) + 1
-    return {
-        "best_call": best_call,
-        "n_explore": int(sum(exploring)),
-        "n_exploit": int(len(exploring) - sum(exploring)),
-        "converged": bool(best_call <= len(points) - LAST and not any(exploring[-LAST:])),
-    }
+UNIT = 1 / 4096  # every made-up value and tolerance is a whole number of units: comparisons are exact
 
 
-MISREADINGS = ("final best", "best including itself", "previous point")
+def _filler(rng: np.random.Generator, low: float = 0.1, high: float = 1.3) -> int:
+    """A value (in units) that is never a new best: between 0.1 and 1.3."""
+    return int(rng.integers(int(low / UNIT), int(high / UNIT)))
 
 
-def _run(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
-    """A made-up 1-D run on [-5, 0] that every misreading of "explore" counts differently.
-
-    The best value comes exactly LAST evaluations before the end (the boundary of the rule), and the
-    points after it stay near it; one of them lies exactly EXPLOIT_RADIUS away (it exploits: only *more*
-    than the radius explores). ``kind``: "converged" as such; "last jumps" or "jump among the last" (at
-    -LAST): one of the last points jumps away, and early on two evaluations tie for the best so far at
-    distant points, followed by a point near the second (compare with the first of them: it explores);
-    "late best": the best comes one evaluation later (LAST - 1 before the end) with no jump, so only the
-    "at least LAST before the end" condition says it has not converged. One value ties the best later
-    on (the first one counts). Every number is exact in binary where a comparison is close."""
-    for _ in range(1000):
-        n_initial, n = int(rng.integers(2, 5)), int(rng.integers(12, 17))
-        points = np.round(rng.uniform(-5.0, 0.0, n), 3)
-        values = np.round(rng.uniform(0.3, 3.0, n), 3)
-        best = n - LAST if kind == "late best" else n - LAST - 1
-        points[best] = np.round(rng.uniform(-4.5, -0.5) * 4) / 4  # a multiple of 0.25
-        values[best] = 0.1
-        after = np.clip(points[best] + rng.uniform(-0.2, 0.2, n - best - 1), -5, 0)
-        after[int(rng.integers(0, len(after)))] = points[best] + (EXPLOIT_RADIUS if points[best] < -2.5 else -EXPLOIT_RADIUS)
-        points[best + 1:] = after
-        if kind == "late best":  # the best itself lies near the best before it: nothing in the last LAST explores
-            earlier = int(np.argmin(values[:best]))
-            points[earlier] = np.clip(points[best] + 0.125, -5, 0)
-        if kind in ("last jumps", "jump among the last"):
-            points[-1 if kind == "last jumps" else -LAST] = points[best] - 2.0 if points[best] > -2.5 else points[best] + 2.0
-            first, second = int(rng.integers(0, n_initial)), n_initial
-            values[[first, second]] = 0.2  # tied for the best so far, far apart
-            points[second] = points[first] - 1.5 if points[first] > -2.5 else points[first] + 1.5
-            points[second + 1] = points[second] + 0.125
-        values[int(rng.integers(best + 1, n))] = 0.1  # a tie for the best, later: the first one counts
-        args = (points.tolist(), values.tolist(), n_initial)
-        right = reading_of(*args)
-        if all(reading_of(*args, before=other)["n_explore"] != right["n_explore"] for other in MISREADINGS):
-            return args, {}
-    raise RuntimeError("no distinguishing run drawn")  # never reached for the sizes above
+def _budget_case(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
+    """A made-up run of ``kind`` (see above): its values in order, its number of random starts and a tolerance."""
+    n_initial, quarter = int(rng.integers(3, 7)), int(rng.integers(2, 6))  # tolerance: 4 quarters of `quarter` units
+    tolerance, best = 4 * quarter, int(rng.integers(205, 259))  # the final best, about 0.05 to 0.063
+    starts = [_filler(rng, 0.3) for _ in range(n_initial)]
+    if kind == "random start enough":
+        starts[-1] = best + 2 * quarter  # within half the tolerance of the final best
+        bests = [best]
+    elif kind == "small steps":  # from 3 tolerances above the final best, in steps of three quarters of one
+        bests = [best + 3 * tolerance - 3 * quarter * i for i in range(5)]
+    elif kind == "on the boundary":
+        bests = [best + tolerance, best + 2 * quarter, best]
+    else:  # "still improving": the final best comes last, one step of two tolerances after the one before it
+        bests = [best + 6 * tolerance, best + 4 * tolerance, best + 2 * tolerance, best]
+    proposals = []
+    for level in bests:
+        proposals += [_filler(rng) for _ in range(int(rng.integers(0, 3)))] + [level]
+    if kind != "still improving":
+        proposals += [_filler(rng) for _ in range(int(rng.integers(0, 3)))]
+        proposals += [_filler(rng, 1.0), _filler(rng, 0.1, 0.2)]  # high, then a drop that is no new best
+    return ([v * UNIT for v in starts + proposals], n_initial, tolerance * UNIT), {}
 
 
-def _runs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    """A converged run, one whose last point jumps away, one whose last LAST points begin with a jump, and
-    one whose best comes too late."""
-    return [_run(rng, kind) for kind in ("converged", "last jumps", "jump among the last", "late best")]
+def _budget_cases(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [_budget_case(rng, kind) for kind in ("small steps", "random start enough", "on the boundary",
+                                                  "still improving")]
 
 
-# 3 random starts, then: a jump (explores), small steps near the valley (exploit), the best at call 6
-PUBLIC_POINTS = [-1.0, -4.0, -0.5, -2.3, -2.4, -2.5, -2.45, -2.55, -2.52, -2.48, -2.51]
-PUBLIC_VALUES = [1.2, 2.9, 0.9, 0.6, 0.3, 0.06, 0.08, 0.07, 0.065, 0.09, 0.061]
-# 3 random starts, then jumps back and forth: compared with the best point *before* each (call 3 for calls 4
-# and 5, call 5 after that), calls 4, 5 and 6 explore and call 7 exploits; compared with the final best
-# (call 5), call 5 would exploit
-MOVING_POINTS = [-1.0, -4.0, -0.5, -1.1, -3.0, -0.45, -3.1]
-MOVING_VALUES = [1.0, 2.0, 0.8, 0.9, 0.2, 0.7, 0.3]
+# 3 random starts, then the valley: the best reaches 0.0528 at call 8, within 0.0025 of the final best (0.0506, at
+# call 11); the last step larger than the tolerance was call 7's
+PUBLIC_STEPS = [1.2, 2.9, 0.9, 0.6, 0.3, 0.06, 0.0552, 0.0528, 0.0511, 0.09, 0.0506]
+# 3 random starts, the second already within the tolerance of the final best (0.0519), which a proposal found
+PUBLIC_START_ENOUGH = [0.40, 0.0530, 0.90, 0.70, 0.0520, 0.0521, 0.0519]
 
 
 # Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
@@ -427,25 +408,29 @@ QUESTIONS = [
              "and asks for a real interval, the given numbers of calls and random starts, and the seed.",
     ),
     FunctionQuestion(
-        id="q5_reading", points=3, function="read_run",
-        public=[Case((PUBLIC_POINTS, PUBLIC_VALUES, 3), {"best_call": 6, "n_explore": 1, "n_exploit": 7, "converged": True}),
-                Case((MOVING_POINTS, MOVING_VALUES, 3), {"best_call": 5, "n_explore": 3, "n_exploit": 1,
-                                                          "converged": False})],
-        hidden=_runs,
-        hint="the first points were the random starts; 'the best so far' before an evaluation uses only the "
-             "evaluations before it, not the run's final best; count evaluations from 1.",
+        id="q5_budget", points=3, function="budget_needed",
+        public=[Case((PUBLIC_STEPS, 3, 0.0025), {"calls_needed": 8, "proposals_helped": True}),
+                Case((PUBLIC_START_ENOUGH, 3, 0.0025), {"calls_needed": 2, "proposals_helped": False})],
+        hidden=_budget_cases,
+        hint="compare where the run stood after each call with where it ended, not one call with the next: small "
+             "gains add up; and the random starts are calls too, so ask whether one of them was already as good as "
+             "the end, as far as you can measure.",
     ),
     WrittenQuestion(
         id="q6_converged", points=2,
-        rubric="2 points: uses the student's own run (the convergence plot and the numbers in `reading`): says "
-               "whether the best value stopped improving and when (best_call against N_CALLS), where the "
-               "optimizer explored (far jumps, typically to the edges of the interval or across the bump near "
-               "-1.2) and where it exploited (points close together near the valley around -2.5), and decides "
-               "whether more calls would pay: little to gain if it converged near the valley (the objective's "
-               "minimum is 0.05), some if it was still exploring or its best lay away from -2.5. 1 point: a "
-               "decision without reference to the run, or a description without a decision. 0: contradicts "
-               "the run's numbers. Compare the quoted numbers with the student's printed points, values and "
-               "reading: numbers the run did not print (the lesson's run, the model answer's) count as none.",
+        rubric="2 points: uses the student's own run (the figure, the printed values and `needed`): says how many of "
+               "the N_CALLS calls the run needed (calls_needed) and whether the proposals helped, where the "
+               "optimizer explored (far jumps, typically to the edges of the interval or across the bump near -1.2) "
+               "and where it exploited (points close together near the valley around -2.5), and decides a budget "
+               "for a real search of this kind consistently with them: calls after calls_needed bought nothing "
+               "measurable, so with a converged run in the valley fewer calls would have done (the objective's "
+               "minimum is 0.05, within the tolerance of a run that reached the valley); if calls_needed is close to "
+               "N_CALLS or the run was still jumping, more. Says that this is one run with one seed (other random "
+               "starts give another count), or that a real objective has more dimensions and noisy scores, so the "
+               "budget needs a margin: a plus, and needed for 2 points when the answer proposes far fewer calls. 1 "
+               "point: a decision without reference to the run, or a description without a decision. 0: contradicts "
+               "the run's numbers. Compare the quoted numbers with the student's printed values and `needed`: "
+               "numbers the run did not print (the lesson's run, the model answer's) count as none.",
     ),
     WrittenQuestion(
         id="q7_when_bayes", points=2,
