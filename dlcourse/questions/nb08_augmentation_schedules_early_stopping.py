@@ -1,101 +1,138 @@
 """Questions of ``08_augmentation_schedules_early_stopping``.
 
-Each value question is judged in two steps: ``*_facts(value, namespace)`` runs in the kernel and
-reads the student's Keras objects as plain data (layer classes and ranges, callback settings, a
-run's History and its EarlyStopping's state); ``*_problem(facts, given)`` runs outside it and
-returns what is wrong, in words a student can act on (never the code of the answer), or None.
-Question 3's limit, ``ES_MAX_EPOCHS``, comes from the set-up cell (for the grader: the solution's
-run). ``callbacks_facts`` and ``callbacks_problem`` are public: another notebook may ask for the
-lesson's callbacks again.
+- Question 1 asks what the lesson leaves to the reader: which of six augmentations keep the labels of
+  four described data sets. ``keeps_label_facts`` reads the student's dict of names as plain data in the
+  kernel; ``keeps_label_problem`` compares it with the answer outside.
+- Question 2 asks for the callbacks of the exercise's training run, with patiences the student chooses
+  from a made-up pilot curve (``PILOT_VAL_LOSS``, a set-up constant: for the grader, as the solution's
+  run has it): ``callbacks_facts`` reads the settings in the kernel, ``callbacks_problem`` decides
+  outside by running Keras's early-stopping rule (:func:`keras_early_stopping`) on the pilot curve.
+- Question 3 is early stopping's rule as a function (``stopping_outcome``), judged on made-up histories;
+  the notebook then applies it to the student's run. The run itself cannot tell a right rule from a
+  wrong one: the tests' smoke budget trains three epochs (on the developers' machine, with a validation
+  loss that falls every epoch), and on such a run the last epoch, the epoch of the lowest training loss
+  and of the highest validation accuracy are all the right answer. The hidden histories are drawn so that
+  each misreading of the rule answers one of them differently (see ``_KINDS``; the misreadings are
+  fixtures in tests/test_wrong_answers_08.py).
+- Questions 4 and 5 are two schedules written out, judged on hidden cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from dlcourse.assessment.compare import is_number
-from dlcourse.assessment.facts import plain
+from dlcourse.assessment.facts import type_name
 from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
-
-AUGMENT_LAYERS = ["RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom"]
-# What each augmentation layer's check reads (its ranges as Keras stores them).
-AUGMENT_SETTINGS = ("mode", "height_lower", "height_upper", "width_lower", "width_upper", "factor", "width_factor")
-
-
-# Settings the lesson leaves at Keras's defaults (a changed one changes what the callback does).
-DEFAULT_SETTINGS = {"ReduceLROnPlateau": {"min_delta": 1e-4, "cooldown": 0, "min_lr": 0.0},
-                    "EarlyStopping": {"min_delta": 0.0, "baseline": None, "start_from_epoch": 0}}
-CALLBACK_SETTINGS = ("monitor", "mode", "factor", "patience", "restore_best_weights", "min_delta", "cooldown", "min_lr",
-                     "baseline", "start_from_epoch")
 
 
 def _number(value: Any) -> bool:
     return is_number(value) and type(value) is not bool
 
 
-def _is_default(current: Any, default: Any) -> bool:
-    if default is None or current is None:
-        return current is default
-    return _number(current) and bool(np.isclose(abs(float(current)), default))
-
-
-def _symmetric(lower: Any, upper: Any, size: float) -> bool:
-    """True when a preprocessing layer's range is exactly [-size, +size]."""
-    return _number(lower) and _number(upper) and bool(np.isclose(lower, -size)) and bool(np.isclose(upper, size))
-
-
-def _range_text(lower: Any, upper: Any) -> str:
-    return f"from {float(lower):+g} to {float(upper):+g}" if _number(lower) and _number(upper) else f"{lower!r} to {upper!r}"
-
-
 # --------------------------------------------------------------------------- question 1
-# facts: in the kernel, the pipeline's layers as plain data (class names and ranges); decide: outside.
+# facts: in the kernel, the student's dict of data sets to augmentation names as plain data; decide: outside.
+
+AUGMENTATIONS = ("mirror", "upside_down", "any_rotation", "tilt", "shift", "hue")
+# For each described data set, the augmentations that leave every image a true and realistic example of its
+# class. Not kept: a mirrored "turn left ahead" sign or a mirrored 3 is another class or no class; an upside-down
+# photo of a ship or a 6 turned half a turn (a 9) is not what the model is shown; a hue shift turns a red
+# prohibition sign blue, a green forest seen from above blue like a lake, a brown frog purple. Kept: a satellite
+# photo has no "up" and no left or right; a house number comes in any colour.
+KEEPS_LABEL = {
+    "cifar10": {"mirror", "tilt", "shift"},
+    "traffic_signs": {"tilt", "shift"},
+    "aerial": {"mirror", "upside_down", "any_rotation", "tilt", "shift"},
+    "house_numbers": {"tilt", "shift", "hue"},
+}
 
 
-def augment_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: the student's pipeline as plain data (its layers only if it is exactly a Keras model)."""
-    from dlcourse.model_summary import is_keras_model, layer_facts
+def keeps_label_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
+    """In the kernel: the student's ``keeps_label`` as plain data (each entry's names as a sorted list), read
+    only through the exact built-in types (a dict, and a set, frozenset, list or tuple of strings)."""
+    if type(value) is not dict:
+        return {"dict": False, "type": type_name(value)}
+    entries = {}
+    for key, chosen in dict.items(value):
+        name = key if type(key) is str else f"<a {type_name(key)}>"
+        if type(chosen) in (set, frozenset, list, tuple):
+            entries[name] = {"names": sorted(item for item in chosen if type(item) is str),
+                             "other": [type_name(item) for item in chosen if type(item) is not str]}
+        else:
+            entries[name] = {"kind": type_name(chosen)}
+    return {"dict": True, "entries": entries}
 
-    if not is_keras_model(value):
-        return {"model": False, "type": type(value).__name__}
-    return {"model": True, "layers": [layer_facts(layer, AUGMENT_SETTINGS) for layer in value.layers]}
 
-
-def augment_problem(facts: Mapping[str, Any], given: Any = None) -> str | None:
-    """Question 1, outside the kernel: the four preprocessing layers, in order, with the lesson's ranges."""
-    if not facts["model"]:
-        return f"expected a Keras Sequential model made of preprocessing layers, found a {facts['type']}"
-    layers = facts["layers"]
-    kinds = [layer["class"] if layer["keras"] else f"{layer['class']} (not a Keras layer)" for layer in layers]
-    if kinds != AUGMENT_LAYERS:
-        return f"expected the layers {AUGMENT_LAYERS} in that order, found {kinds}"
-    flip, shift, rotate, zoom = layers
-    if flip["mode"] != "horizontal":
-        return (f"the flip mirrors in mode {flip['mode']!r}: only left-right mirror images keep a CIFAR-10 photo "
-                "realistic (an upside-down ship is not a ship you will be shown)")
-    if not (_symmetric(shift["height_lower"], shift["height_upper"], 0.1)
-            and _symmetric(shift["width_lower"], shift["width_upper"], 0.1)):
-        return (f"the translation should shift by up to 10 % of the height and of the width, in both directions; found "
-                f"height {_range_text(shift['height_lower'], shift['height_upper'])}, "
-                f"width {_range_text(shift['width_lower'], shift['width_upper'])}")
-    factor = rotate["factor"]
-    low, high = factor if type(factor) in (tuple, list) and len(factor) == 2 else (
-        (-factor, factor) if _number(factor) else (None, None))
-    if not _symmetric(low, high, 0.05):
-        return (f"the rotation factor is a fraction of a full turn, and 5 % of a turn either way was asked; found a range "
-                f"{_range_text(low, high)} turns")
-    width_ok = zoom["width_factor"] is None or _symmetric(zoom["width_lower"], zoom["width_upper"], 0.1)
-    if not (_symmetric(zoom["height_lower"], zoom["height_upper"], 0.1) and width_ok):
-        return (f"the zoom should go in and out by up to 10 %; found height {_range_text(zoom['height_lower'], zoom['height_upper'])}"
-                + ("" if zoom["width_factor"] is None else f", width {_range_text(zoom['width_lower'], zoom['width_upper'])}"))
+def keeps_label_problem(facts: Mapping[str, Any], given: Any = None) -> str | None:
+    """Question 1, outside the kernel: for each data set, exactly the augmentations that keep its labels."""
+    if not facts["dict"]:
+        return (f"expected a dict from each data set's name to the augmentations that keep its labels, found a "
+                f"{facts['type']}")
+    entries = facts["entries"]
+    missing = [name for name in KEEPS_LABEL if name not in entries]
+    unknown = sorted(name for name in entries if name not in KEEPS_LABEL)
+    if missing or unknown:
+        return (f"expected one entry for each of the data sets {list(KEEPS_LABEL)}"
+                + (f"; missing: {missing}" if missing else "") + (f"; not one of them: {unknown}" if unknown else ""))
+    for name, entry in entries.items():
+        if "kind" in entry:
+            return f"{name!r}: expected a set of augmentation names, found a {entry['kind']}"
+        if entry["other"]:
+            return f"{name!r}: the augmentations are named by strings, found a {entry['other'][0]}"
+        strange = [a for a in entry["names"] if a not in AUGMENTATIONS]
+        if strange:
+            return f"{name!r}: {strange[0]!r} is not one of the augmentations {list(AUGMENTATIONS)}"
+    wrong = []
+    for name, right in KEEPS_LABEL.items():
+        chosen = set(entries[name]["names"])
+        if chosen - right:
+            wrong.append(f"for {name!r} you keep an augmentation that can turn an image into another class, or into "
+                         "one unlike any image the model will be asked about")
+        if right - chosen:
+            wrong.append(f"for {name!r} you leave out an augmentation that keeps every image a true and realistic "
+                         "example of its class")
+    if wrong:
+        return "; ".join(wrong) + ". Picture each augmentation applied to every class of that data set"
     return None
 
 
 # --------------------------------------------------------------------------- question 2
-# facts: in the kernel, each callback's class and settings as plain data; decide: outside.
+# facts: in the kernel, each callback's class and settings as plain data; given: the set-up's pilot curve
+# (for the grader: the solution's run's); decide: outside, with Keras's rule run on the pilot curve.
+
+# Settings the question leaves at Keras's defaults (a changed one changes what the callback does).
+DEFAULT_SETTINGS = {"ReduceLROnPlateau": {"min_delta": 1e-4, "cooldown": 0, "min_lr": 0.0},
+                    "EarlyStopping": {"min_delta": 0.0, "baseline": None, "start_from_epoch": 0}}
+CALLBACK_SETTINGS = ("monitor", "mode", "factor", "patience", "restore_best_weights", "min_delta", "cooldown", "min_lr",
+                     "baseline", "start_from_epoch")
+LOWERED_EPOCHS = 2  # the epochs the lowered learning rate must train before EarlyStopping may stop the run
+
+
+def keras_early_stopping(values: Sequence[float], patience: int, min_delta: float = 0.0) -> tuple[int, int]:
+    """Keras 3's ``EarlyStopping`` on a watched quantity that falls when it improves: ``(epochs trained,
+    index of the best epoch)`` for a run whose value at each epoch, up to its limit, is ``values``.
+
+    An epoch improves when its value is below the best epoch's by more than ``min_delta`` (the first epoch is
+    the first best); the run stops at the end of the epoch that makes ``patience`` epochs without improvement
+    in a row."""
+    best, best_epoch, wait = None, 0, 0
+    for epoch, value in enumerate(values):
+        if best is None or value < best - min_delta:
+            best, best_epoch, wait = value, epoch, 0
+            continue
+        wait += 1
+        if wait >= patience:
+            return epoch + 1, best_epoch
+    return len(values), best_epoch
+
+
+def smallest_patience(values: Sequence[float]) -> int:
+    """The smallest patience with which early stopping on ``values`` still reaches their (first) lowest value."""
+    lowest = int(np.argmin(values))
+    return next(p for p in range(1, len(values) + 1) if keras_early_stopping(values, p)[1] == lowest)
 
 
 def callbacks_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
@@ -107,13 +144,34 @@ def callbacks_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
     return {"list": True, "callbacks": [callback_facts(c, CALLBACK_SETTINGS) for c in value]}
 
 
+def callbacks_given(namespace: Mapping[str, Any]) -> dict:
+    """The set-up's pilot curve ``PILOT_VAL_LOSS`` (for the grader: as the solution's run has it)."""
+    pilot = namespace.get("PILOT_VAL_LOSS")
+    if pilot is None:
+        return {"pilot": None}
+    if type(pilot) not in (list, tuple) or len(pilot) < 2 or not all(_number(v) for v in pilot):
+        raise ValueError("`PILOT_VAL_LOSS` is not the set-up cell's list any more: run the set-up cell again")
+    return {"pilot": [float(v) for v in pilot]}
+
+
+def _is_default(current: Any, default: Any) -> bool:
+    if default is None or current is None:
+        return current is default
+    return _number(current) and bool(np.isclose(abs(float(current)), default))
+
+
 def _kind(callback: Mapping[str, Any]) -> str:
     return callback["class"] if callback["keras"] else f"{callback['class']} (not Keras's)"
 
 
 def callbacks_problem(facts: Mapping[str, Any], given: Any = None) -> str | None:
-    """Outside the kernel: the lesson's ReduceLROnPlateau(factor 0.1, patience 3) and EarlyStopping(patience 5,
-    best weights restored), both watching the validation loss, every other setting at its default."""
+    """Question 2, outside the kernel: a ReduceLROnPlateau (factor 0.1) and an EarlyStopping (best weights
+    restored), both watching the validation loss; EarlyStopping's patience the smallest that reaches the pilot
+    curve's lowest value, ReduceLROnPlateau's the largest that leaves the lowered rate LOWERED_EPOCHS epochs
+    before EarlyStopping may stop; every other setting at its default."""
+    pilot = given.get("pilot") if isinstance(given, Mapping) else None
+    if pilot is None:
+        return "run the cell of the pilot curve first: PILOT_VAL_LOSS is what you read the patiences from"
     if not facts["list"]:
         return f"expected a list of two callbacks, found a {facts['type']}"
     value = facts["callbacks"]
@@ -130,136 +188,126 @@ def callbacks_problem(facts: Mapping[str, Any], given: Any = None) -> str | None
                     "a loss improves when it falls")
     if not _number(p["factor"]) or not np.isclose(p["factor"], 0.1):
         found = f"{float(p['factor']):g}" if _number(p["factor"]) else repr(p["factor"])
-        return f"ReduceLROnPlateau multiplies the learning rate by {found}; the lesson multiplies it by 0.1"
-    if type(p["patience"]) is not int or p["patience"] != 3:
-        return f"ReduceLROnPlateau waits {p['patience']} epochs without improvement; the lesson waits 3"
-    if type(s["patience"]) is not int or s["patience"] != 5:
-        return f"EarlyStopping waits {s['patience']} epochs without improvement; the lesson waits 5"
+        return f"ReduceLROnPlateau multiplies the learning rate by {found}; the question asks for a tenth"
     if s["restore_best_weights"] is not True:
-        return ("EarlyStopping keeps the weights of the last epoch it trained; the lesson's puts back the weights of "
-                "the best epoch")
+        return ("EarlyStopping leaves the model with the weights of the last epoch it trained; the question asks for "
+                "the weights of the best epoch")
     changed = [f"{name} {setting}" for name, callback in (("ReduceLROnPlateau", p), ("EarlyStopping", s))
                for setting, default in DEFAULT_SETTINGS[name].items() if not _is_default(callback[setting], default)]
     if changed:
-        return f"these settings differ from their defaults, which the lesson keeps: {', '.join(changed)}"
+        return f"these settings differ from their defaults, which the question keeps: {', '.join(changed)}"
+    for name, callback in (("ReduceLROnPlateau", p), ("EarlyStopping", s)):
+        if type(callback["patience"]) is not int or callback["patience"] < 0:
+            return f"{name}'s patience should be a whole number of epochs, found {callback['patience']!r}"
+    return _patience_problem(pilot, s["patience"], p["patience"])
+
+
+def _patience_problem(pilot: list[float], stop_patience: int, plateau_patience: int) -> str | None:
+    needed = smallest_patience(pilot)
+    lowest = int(np.argmin(pilot)) + 1
+    if stop_patience < needed:
+        trained, best = keras_early_stopping(pilot, stop_patience)
+        return (f"with patience {stop_patience}, EarlyStopping would have stopped the pilot run after epoch {trained}, "
+                f"before its lowest validation loss (epoch {lowest}), and kept epoch {best + 1}: count the epochs "
+                "without a new lowest value along the pilot curve, up to its lowest point")
+    if stop_patience > needed:
+        return (f"EarlyStopping with patience {stop_patience} reaches the pilot's lowest validation loss, but a "
+                "smaller patience reaches it too; each epoch of patience is one more epoch trained after the best")
+    lowered = stop_patience - plateau_patience
+    if lowered < LOWERED_EPOCHS:
+        return (f"ReduceLROnPlateau lowers the rate after {plateau_patience} epochs without improvement and EarlyStopping "
+                f"stops after {stop_patience}: the lowered rate trains {max(lowered, 0)} epoch(s) before the run can "
+                f"stop, and the question asks for {LOWERED_EPOCHS}")
+    if lowered > LOWERED_EPOCHS:
+        return (f"the lowered rate gets {lowered} epochs before EarlyStopping can stop the run; {LOWERED_EPOCHS} were "
+                "asked, so ReduceLROnPlateau can give the current rate longer")
     return None
 
 
-# --------------------------------------------------------------------------- question 3
-# facts: in the kernel, the run of question 2 (its History's numbers and limit) and its EarlyStopping's
-# state, with the two answers; given: the set-up's ES_MAX_EPOCHS (for the grader: the solution's run's).
-# decide: outside.
+# --------------------------------------------------------------------------- question 3 (early stopping's rule)
 
-STOPPER_STATE = ("monitor", "mode", "restore_best_weights", "best_epoch", "stopped_epoch", "min_delta", "baseline",
-                 "start_from_epoch")
-
-
-def _early_stopping(callbacks: Any) -> Any:
-    """The one EarlyStopping (exactly Keras's) in the student's `callbacks`, or None."""
-    import keras
-
-    found = [c for c in callbacks if type(c) is keras.callbacks.EarlyStopping] if type(callbacks) in (list, tuple) else []
-    return found[0] if len(found) == 1 else None
-
-
-def restored_epoch_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: both answers, the History of question 2's run and its EarlyStopping's state, as plain data."""
-    from dlcourse.model_summary import attributes, history_facts
-
-    stopper = _early_stopping(namespace.get("callbacks"))
-    state = None
-    if stopper is not None:
-        state = {**attributes(stopper, STOPPER_STATE), "has_best_weights": stopper.best_weights is not None}
-    history = namespace.get("es_history")
-    return {"restored": plain(value), "stopped_early": plain(namespace.get("stopped_early")),
-            "run": history_facts(history) if history is not None and type(history) is not dict else None,
-            "stopper": state}
+# Each kind of made-up history, and the misreadings it catches (right: the rule of keras_early_stopping, the
+# best epoch's weights restored when fit returns whenever restore_best_weights is set, Keras 3):
+# - "stops": patience runs out after a wobble (a rise, a fall that stays above the best, a rise), then the curve
+#   falls below the best again, out of reach. Catches: the last epoch; counting from 0; the lowest training loss
+#   (the last epoch trained); the highest validation accuracy (an earlier epoch); patience off by one either way;
+#   counting only rises in a row; never stopping; the lowest value of the whole curve, trained or not.
+# - "limit": the lowest value comes too late for the patience to run out, and is not the last epoch. Catches:
+#   weights restored only when the patience ran out (Keras 2's rule); the epochs trained minus the patience.
+# - "no_restore": as "stops", without restoring. Catches: restoring whatever the setting.
+# - "tie": the best value comes back exactly within the patience. Catches: a tie counted as an improvement.
+# - "min_delta": the value creeps down by less than min_delta an epoch. Catches: min_delta ignored (the lowest
+#   value restored); min_delta measured from the lowest value so far instead of from the best epoch's.
+_KINDS = ("stops", "limit", "no_restore", "tie", "min_delta")
 
 
-def restored_epoch_given(namespace: Mapping[str, Any]) -> dict:
-    """The set-up cell's ES_MAX_EPOCHS, the run's limit (for the grader: as the solution's run has it)."""
-    limit = namespace.get("ES_MAX_EPOCHS")
-    if limit is not None and (type(limit) is not int or limit < 1):
-        raise ValueError("`ES_MAX_EPOCHS` is not the set-up cell's number any more: run the set-up cell again")
-    return {"limit": limit}
+def _columns(val_loss: list[float], best_accuracy_at: int) -> dict[str, list[float]]:
+    """A History's columns around ``val_loss``: a training loss that falls every epoch, an accuracy that rises,
+    a validation accuracy that mirrors the validation loss but peaks at ``best_accuracy_at`` alone."""
+    n = len(val_loss)
+    lowest = min(val_loss)
+    val_accuracy = [round(0.62 - 0.2 * (v - lowest), 3) for v in val_loss]
+    val_accuracy[best_accuracy_at] = round(max(val_accuracy) + 0.012, 3)
+    return {"val_loss": [float(v) for v in val_loss], "val_accuracy": val_accuracy,  # first: what check's message shows
+            "loss": [round(2.3 - 1.9 * (1 - 0.88 ** (i + 1)), 4) for i in range(n)],
+            "accuracy": [round(0.12 + 0.8 * (1 - 0.88 ** (i + 1)), 4) for i in range(n)]}
 
 
-def _stopper_matches_run(stopper: Mapping[str, Any], logs: Mapping[str, list]) -> str | None:
-    """Whether the EarlyStopping's state is what Keras leaves after this History (checked where Keras's rule is
-    plain: a loss watched with the default settings, whose best epoch is the first lowest value)."""
-    epochs_run = len(logs.get("loss", []))
-    if stopper["stopped_epoch"] not in (0, epochs_run - 1):
-        return ("the run's EarlyStopping says it stopped at another epoch than its History ends: run question 2's "
-                "cell again and leave its callbacks and history as the run left them")
-    watched = logs.get(stopper["monitor"])
-    plain_rule = (stopper["monitor"].endswith("loss") and stopper["mode"] in ("auto", "min") and stopper["baseline"] is None
-                  and _is_default(stopper["min_delta"], 0.0) and stopper["start_from_epoch"] == 0)
-    if plain_rule and watched and len(watched) == epochs_run and stopper["best_epoch"] != int(np.argmin(watched)):
-        return (f"the run's EarlyStopping says its best epoch was {stopper['best_epoch'] + 1}, but its History's "
-                f"{stopper['monitor']} was lowest at epoch {int(np.argmin(watched)) + 1}: run question 2's cell again and "
-                "leave its callbacks and history as the run left them")
-    return None
+def _descent(rng: np.random.Generator, n: int, gap: int, step: float) -> list[float]:
+    """``n`` epochs that end on their lowest value, each new low below the one before by ``step`` or more,
+    with one wobble of ``gap`` epochs (a rise, then falls that stay above the low before it) in the middle."""
+    lows = n - gap
+    values = [round(float(rng.uniform(1.9, 2.4)), 3)]
+    for _ in range(lows - 1):
+        values.append(round(values[-1] - step - float(rng.uniform(0.01, 0.12)), 3))
+    at = int(rng.integers(1, lows - 1))  # the wobble follows the low at this position (never the last low)
+    low, wobble = values[at], []
+    top = round(low + float(rng.uniform(0.04, 0.1)), 3)
+    for i in range(gap):
+        wobble.append(top if i == 0 else round(low + (top - low) * float(rng.uniform(0.2, 0.8)), 3))
+    return values[:at + 1] + wobble + values[at + 1:]
 
 
-def _run_problem(run: Any, stopper: Any, given: Mapping[str, Any]) -> str | None:
-    """Whether the facts hold a run of question 2 with its EarlyStopping, within the set-up's limit."""
-    if run is None or stopper is None or not run["logs"]:
-        return "run question 2's cell first: its training run is what you read here"
-    logs = run["logs"]
-    if any(type(v) is not list or not all(_number(x) for x in v) for v in logs.values()):
-        return "the run's history does not hold one number per epoch: run question 2's cell again"
-    if not all(type(stopper[k]) is int for k in ("best_epoch", "stopped_epoch")) or type(stopper["monitor"]) is not str:
-        return "the run's EarlyStopping does not hold the state Keras gives it: run question 2's cell again"
-    problem = _stopper_matches_run(stopper, logs)
-    if problem:
-        return problem
-    limit = given.get("limit")
-    if limit is not None and run["epochs"] is not None and run["epochs"] != limit:
-        return (f"the run of question 2 was allowed {run['epochs']} epochs, but the set-up cell's limit ES_MAX_EPOCHS is "
-                f"{limit}: run the set-up cell and question 2's cell again, as they are")
-    return None
+def _history_case(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
+    patience = int(rng.integers(2, 5))
+    min_delta = round(float(rng.choice([0.02, 0.03, 0.05])), 3) if kind == "min_delta" else 0.0
+    descent = _descent(rng, int(rng.integers(6, 10)), int(rng.integers(1, patience)), 2 * min_delta)
+    best, b = descent[-1], len(descent) - 1
+    rise = round(float(rng.uniform(0.02, 0.06)), 3)
+    if kind in ("stops", "no_restore"):
+        after = [best + rise, best + rise / 2, best + 1.5 * rise, best + 2 * rise][:patience]  # falls once, above the best
+        tail = [best - 0.05, best - 0.09, best - 0.07]  # lower than the best, out of reach
+        tail = tail[:int(rng.integers(2, 4))]
+    elif kind == "limit":
+        after = [best + rise * (i + 1) for i in range(int(rng.integers(1, patience)))]
+        tail = []
+    elif kind == "tie":
+        t = int(rng.integers(1, patience))
+        after = [best + rise * (i + 1) for i in range(t - 1)] + [best] + [best + rise * (i + 1) for i in range(patience + t)]
+        tail = []
+    else:  # min_delta: below the best by 0.6 and 1.3 min_delta (the second improves), then 0.5 more, then rises
+        after = [best - 0.6 * min_delta, best - 1.3 * min_delta, best - 1.8 * min_delta]
+        after += [best - 1.8 * min_delta + rise * (i + 1) for i in range(patience + 1)]
+        tail = [best - 1.8 * min_delta + rise * (patience + 2)]
+    val_loss = [round(float(v), 3) for v in descent + after + tail]
+    history = _columns(val_loss, best_accuracy_at=b - 1)
+    return (history, patience, min_delta, kind != "no_restore"), {}
 
 
-def restored_epoch_problem(facts: Mapping[str, Any], given: Any = None) -> str | None:
-    """Question 3, outside the kernel: which epoch's weights the model holds after the run of question 2,
-    and whether early stopping ended that run; judged against that run's own History and EarlyStopping."""
-    run, stopper, value = facts["run"], facts["stopper"], facts["restored"]
-    given = given if isinstance(given, Mapping) else {}
-    problem = _run_problem(run, stopper, given)
-    if problem:
-        return problem
-    if type(value) is not int:
-        return f"expected a whole epoch number, found {value!r}"
-    logs = run["logs"]
-    epochs_run = len(logs.get("loss", []))
-    limit = run["epochs"] if type(run["epochs"]) is int else (given.get("limit") or epochs_run)
-    restored = stopper["best_epoch"] + 1 if (stopper["restore_best_weights"] is True and stopper["has_best_weights"]) \
-        else epochs_run
-    monitor = stopper["monitor"]
-    watched = logs.get(monitor)
-    if value != restored:
-        if value == restored - 1:
-            return (f"{value} is one less than the epoch whose weights the model holds: count epochs as Keras prints "
-                    "them and as the table's index does, from 1")
-        if value == epochs_run and restored != epochs_run:
-            return (f"epoch {value} is the last one trained, but with the best weights restored the model holds the "
-                    f"weights of the epoch where {monitor} was lowest")
-        if 1 <= value <= epochs_run and watched is not None and value <= len(watched):
-            return (f"at epoch {value}, {monitor} was {watched[value - 1]:.4f}; the model holds the weights of the "
-                    f"epoch early stopping judged best by {monitor}, not by another column")
-        return f"the run trained epochs 1 to {epochs_run}; epoch {value} is not the one whose weights the model holds"
-    stopped_early = facts["stopped_early"]
-    if stopped_early is None:
-        return "also set `stopped_early` (True or False): did early stopping end the run?"
-    if type(stopped_early) is not bool:
-        return f"`stopped_early` should be True or False, found {stopped_early!r}"
-    really = stopper["stopped_epoch"] > 0
-    if really and epochs_run == limit:  # the patience ran out on the last allowed epoch: both readings are right
-        return None
-    if stopped_early != really:
-        return (f"`stopped_early` is {stopped_early}, but the run trained {epochs_run} of at most {limit} epochs: "
-                "compare the epochs trained with the limit, and the epochs after the best one with the patience")
-    return None
+def _histories(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """One made-up history of each kind, in a drawn order."""
+    return [_history_case(rng, kind) for kind in rng.permutation(list(_KINDS))]
+
+
+# patience 3: the lowest value at epoch 6, a wobble (rise, fall, rise) after it stops the run at epoch 9; the
+# curve would have gone lower at epoch 11
+PUBLIC_STOPS = _columns([1.90, 1.62, 1.45, 1.49, 1.41, 1.33, 1.38, 1.35, 1.44, 1.30, 1.25, 1.31], 4)
+# patience 4: the lowest value at epoch 7, three epochs before the limit of 10
+PUBLIC_LIMIT = _columns([2.05, 1.70, 1.52, 1.58, 1.47, 1.39, 1.36, 1.40, 1.37, 1.42], 5)
+# patience 2, weights not restored: the lowest value at epoch 5, stopped after epoch 7
+PUBLIC_NO_RESTORE = _columns([1.80, 1.55, 1.60, 1.50, 1.44, 1.47, 1.52, 1.41, 1.39, 1.46], 3)
+# patience 2, min_delta 0.05: epoch 6 is lower than epoch 5 by less than 0.05, so epoch 5 stays the best
+PUBLIC_MIN_DELTA = _columns([1.90, 1.70, 1.52, 1.49, 1.45, 1.41, 1.43, 1.47, 1.52, 1.58], 2)
 
 
 def _steps(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -275,20 +323,27 @@ def _cosine(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 
 
 QUESTIONS = [
-    ValueQuestion(id="q1_augment", points=2, variable="augment",
-                  facts=augment_facts, decide=augment_problem,
-                  hint="think about which changes to a photo keep its label true (a mirrored cat is still a cat), and read "
-                       "each number as a fraction: of the height and width for a shift, of a full turn for a rotation, "
-                       "of the size for a zoom. The order of the four layers is part of the answer."),
+    ValueQuestion(id="q1_keeps_label", points=2, variable="keeps_label",
+                  facts=keeps_label_facts, decide=keeps_label_problem,
+                  hint="for each data set, picture every augmentation applied to an image of each class: is it still "
+                       "that class, and is it a picture the model could be shown? Think about classes that are mirror "
+                       "images of each other, pictures that have an up and a down, and classes told apart by colour."),
     ValueQuestion(id="q2_callbacks", points=2, variable="callbacks",
-                  facts=callbacks_facts, decide=callbacks_problem,
-                  hint="both callbacks watch the same quantity, the validation loss. One lowers the learning rate by a "
-                       "factor after a short wait without improvement; the other waits longer, then stops and puts back "
-                       "the best weights it saw. Leave every other setting alone."),
-    ValueQuestion(id="q3_restored_epoch", points=2, variable="restored_epoch",
-                  facts=restored_epoch_facts, given_facts=restored_epoch_given, decide=restored_epoch_problem,
-                  hint="think about which column early stopping watches and which epoch it judged best; count epochs "
-                       "from 1, as the table does. For the second answer, compare the epochs trained with the limit."),
+                  facts=callbacks_facts, given_facts=callbacks_given, decide=callbacks_problem,
+                  hint="walk along the pilot curve and count, at each epoch, the epochs since its lowest value so far "
+                       "(an equal value is not lower); the patience must outlast every such count before the lowest "
+                       "point. Then count the epochs each callback waits: which epochs train at the lowered rate?"),
+    FunctionQuestion(
+        id="q3_restored_epoch", points=2, function="stopping_outcome",
+        public=[Case((PUBLIC_STOPS, 3, 0.0, True), {"epochs_trained": 9, "restored_epoch": 6}),
+                Case((PUBLIC_LIMIT, 4, 0.0, True), {"epochs_trained": 10, "restored_epoch": 7}),
+                Case((PUBLIC_NO_RESTORE, 2, 0.0, False), {"epochs_trained": 7, "restored_epoch": 7}),
+                Case((PUBLIC_MIN_DELTA, 2, 0.05, True), {"epochs_trained": 7, "restored_epoch": 5})],
+        hidden=_histories,
+        hint="early stopping watches one column only. Keep the best epoch so far and count the epochs since it; think "
+             "about when that count makes the run stop, which weights the model holds when the run ends for either "
+             "reason, and what changes when the weights are not restored. Count epochs from 1.",
+    ),
     FunctionQuestion(
         id="q4_step_decay", points=2, function="step_decay",
         public=[Case((0, 0.1, 0.5, 10), 0.1), Case((9, 0.1, 0.5, 10), 0.1), Case((10, 0.1, 0.5, 10), 0.05),
