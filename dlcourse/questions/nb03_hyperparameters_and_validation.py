@@ -1,13 +1,15 @@
 """Questions of ``03_hyperparameters_and_validation``.
 
-The cross-validation questions (q4, q6) check what was run, not the shape of the result:
+The cross-validation question (q4) checks what was run, not the shape of the result:
 ``cv_results`` must keep its fitted models, and the kernel reads each one, as plain data,
 for its class, network, loss, optimizer, learning rate, epochs, batch size, the number of
 examples it was trained on and its predictions on ``X_dev``. The judge, outside the kernel,
 recomputes every fold's scores from those predictions on the stratified folds of the
 set-up's ``X_dev`` (which data, which folds, which F1 average), with the set-up's constants
-as the solution's run has them. q6 grades a decision against the student's own fold scores
-with the lesson's corrected paired t-test.
+as the solution's run has them. q6 is the lesson's corrected paired t-test as a function of
+two cross-validation results, judged on made-up results that tell each misreading of the
+rule from the rule (``paired_decision``, which exercises 04 and 09 use too); the notebook
+applies it to the student's own two runs.
 """
 
 from __future__ import annotations
@@ -114,10 +116,10 @@ def _model_facts(estimator: Any) -> dict:
     return facts
 
 
-def _run_facts(value: Any, namespace: Mapping[str, Any], predictions: bool = True) -> dict:
+def _run_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
     """In the kernel: a ``cross_validate`` result as plain data: its keys and fold scores, each fold's model (see
-    :func:`_model_facts`) and, with ``predictions``, each fold's predicted classes for the whole of ``X_dev`` as the
-    student's namespace holds it (the judge keeps the fold's validation part, if ``X_dev`` is the set-up's)."""
+    :func:`_model_facts`) and each fold's predicted classes for the whole of ``X_dev`` as the student's namespace
+    holds it (the judge keeps the fold's validation part, if ``X_dev`` is the set-up's)."""
     if not issubclass(type(value), dict):
         return {"dict": False}
     get = lambda key: dict.get(value, key)  # noqa: E731 - the dict's own lookup, whatever a subclass says
@@ -129,10 +131,9 @@ def _run_facts(value: Any, namespace: Mapping[str, Any], predictions: bool = Tru
         facts["models"] = None if estimators is None else []
         return facts
     facts["models"] = [_model_facts(e) for e in estimators]
-    if predictions:
-        X_dev = namespace.get("X_dev")
-        facts["predictions"] = [_predicted(e, X_dev) if model.get("keras_model") and fingerprint(X_dev) else None
-                                for e, model in zip(estimators, facts["models"])]
+    X_dev = namespace.get("X_dev")
+    facts["predictions"] = [_predicted(e, X_dev) if model.get("keras_model") and fingerprint(X_dev) else None
+                            for e, model in zip(estimators, facts["models"])]
     return facts
 
 
@@ -188,10 +189,10 @@ def _model_problem(fold: int, model: Mapping[str, Any], learning_rate: float, ep
     return None
 
 
-def _run_problem(facts: Any, given: Mapping[str, Any], *, learning_rate: float, scores: bool = True) -> str | None:
+def _run_problem(facts: Any, given: Mapping[str, Any], *, learning_rate: float) -> str | None:
     """What is wrong with a ``cross_validate`` result that should come from the question's network, trained
-    with ``learning_rate``, on the stratified folds of the set-up's ``X_dev``. With ``scores``, every fold's
-    accuracy and macro F1 are recomputed here from its model's predictions on its validation fold."""
+    with ``learning_rate``, on the stratified folds of the set-up's ``X_dev``. Every fold's accuracy and macro F1
+    are recomputed here from its model's predictions on its validation fold."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -215,8 +216,6 @@ def _run_problem(facts: Any, given: Mapping[str, Any], *, learning_rate: float, 
         if model["trained_on"] != len(train_idx):
             return (f"fold {fold} was trained on {model['trained_on']} examples, but K-fold on the development data "
                     f"({len(y_dev)} examples) trains on {len(train_idx)}: cross-validate X_dev and y_dev")
-        if not scores:
-            continue
         if facts["data"] != given["data"]:
             return DATA_CHANGED
         predicted = facts["predictions"][fold - 1]
@@ -266,39 +265,112 @@ def paired_decision(scores_a: Any, scores_b: Any) -> tuple[str, float, float, fl
     return verdict, mean, corrected_se, t, critical
 
 
-def _verdict_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: the verdict's text, and both runs (question 4's with its predictions; setting B's without)."""
-    return {"verdict": str.__str__(value) if issubclass(type(value), str) else plain(value),
-            "a": _run_facts(namespace.get("cv_results"), namespace),
-            "b": _run_facts(namespace.get("cv_results_b"), namespace, predictions=False)}
+# --------------------------------------------------------------------------- question 6 (run and decide)
+
+# A function of two cross-validation results, judged on made-up results, because a student's own run cannot tell a
+# right rule from a wrong one: in a smoke-budget run (2 folds, 2 epochs; seed 42) setting B was ahead by about 50
+# points on both folds, so the higher mean, "ahead on every fold", an uncorrected or unpaired test, the fold spread as a yardstick,
+# the wrong critical value and the macro F1 all give lesson 03's verdict there.
+#
+# The rule is ``paired_decision``'s. The hidden cases are drawn so that each misreading decides at least one of them
+# differently (tests/test_wrong_answers_03.py keeps each as a fixture): the higher mean, ahead (or behind) on every
+# fold, the gain against a setting's fold spread or mean +- spread intervals, an unpaired (Welch) test, the standard
+# error without the correction (or scipy's paired t-test), with np.std's ddof=0, with n_val / n_train read as 1 / K,
+# K degrees of freedom, a one-sided critical value, a fixed one (1.96, or 5 or 2 folds' value: N_FOLDS), the macro
+# F1 instead of the accuracy, B - A read backwards, and a verdict that only lets B win or calls either winner B.
+
+# (folds K, corrected t of the accuracy differences B - A, their mean, shared fold effect, corrected t of F1's)
+_COMPARISONS = {
+    # B: t about 14, yet the gain (about 0.02) is below A's fold spread and an unpaired test misses it; F1 alone: none
+    "clear under a large fold effect": (3, 14.0, 0.02, 0.06, 0.5),
+    # none: t in (2.62, 2.78), so ddof=0, an uncorrected SE, 1 / K, K df, one-sided or 1.96 all say B; F1 alone: B
+    "ahead on every fold, not shown": (5, 2.69, 0.02, 0.0, 9.0),
+    # B, although B lost one fold: t about 2.45, between 10 folds' critical value (2.26) and 5 folds' (2.78)
+    "shown, one fold lost": (10, 2.45, 0.015, 0.01, 2.45),
+    # none: t 3.8 < 4.30 (2 df), above K df's 3.18 and one-sided 2.92
+    "shown only one-sided or with K degrees of freedom": (3, 3.8, 0.04, 0.0, 3.8),
+    # A: B clearly behind, by less than the fold effect's spread (about 0.19)
+    "behind, shown": (3, -12.0, -0.11, 0.19, -12.0),
+}
 
 
-def _verdict(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
-    """Outside the kernel: the verdict must follow, by the lesson's corrected paired t-test, from the student's
-    own fold scores, once both runs are right."""
-    value = facts["verdict"]
-    if type(value) is not str or value.strip().lower() not in [v.lower() for v in VERDICTS]:
-        return f"expected one of {', '.join(map(repr, VERDICTS))}, found {value!r}"
-    value = next(v for v in VERDICTS if v.lower() == value.strip().lower())
-    problem = _run_problem(facts["a"], given, learning_rate=1e-3)
-    if problem:
-        return f"question 4's cv_results must be right first ({problem})"
-    problem = _run_problem(facts["b"], given, learning_rate=1e-2, scores=False)
-    if problem:
-        return f"cv_results_b (setting B): {problem}"
-    if not all(is_number(v) for v in facts["b"]["test_accuracy"]):
-        return "cv_results_b (setting B): its test_accuracy should hold one number per fold"
-    right, mean, se, t, critical = paired_decision(facts["a"]["test_accuracy"], facts["b"]["test_accuracy"])
-    if value == right:
-        return None
-    numbers = (f"your per-fold differences (B - A) have mean {mean:+.4f} and corrected standard error {se:.4f}, "
-               f"so |t| = {abs(t):.2f} against the critical value {critical:.2f}")
-    if right == "no clear difference":
-        return f"{value!r} does not follow from your runs: {numbers}; a higher mean alone is not evidence"
-    if value == "no clear difference":
-        return (f"{value!r} does not follow from your runs: {numbers}; judge the differences fold by fold, "
-                "not the two settings' spreads side by side")
-    return f"{value!r} does not follow from your runs: {numbers}; the differences favour the other setting"
+def _differences(rng: np.random.Generator, k: int, t: float, mean: float, lost: bool = False) -> np.ndarray:
+    """K per-fold differences with this mean whose corrected t is ``t`` (with ``lost``, at least one is negative)."""
+    factor = math.sqrt(1 / k + 1 / (k - 1))
+    while True:
+        z = rng.normal(size=k)
+        z = (z - z.mean()) / z.std(ddof=1)
+        if not lost or t * factor + z.min() < -0.25:
+            break
+    return mean * (1 + z / (t * factor))  # mean = t * factor * sd, so that sd = mean / (t * factor)
+
+
+def _comparison(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
+    """Two made-up ``cross_validate`` results on the same K folds (each fold's scores share a fold effect, which a
+    paired comparison removes and an unpaired one does not), as ``_COMPARISONS[kind]`` describes them."""
+    k, t, mean, effect, t_f1 = _COMPARISONS[kind]
+    mean *= rng.uniform(0.8, 1.25)
+    shared = np.linspace(-effect, effect, k)[rng.permutation(k)] + rng.uniform(-0.003, 0.003, k)
+    accuracy_a = rng.uniform(0.6, 0.7) + shared
+    accuracy_b = accuracy_a + _differences(rng, k, t, mean, lost=kind == "shown, one fold lost")
+    f1_a = accuracy_a - rng.uniform(0.005, 0.02) + rng.uniform(-0.003, 0.003, k)
+    f1_b = f1_a + _differences(rng, k, t_f1, abs(mean) * math.copysign(1, t_f1))
+
+    def results(accuracy: np.ndarray, f1: np.ndarray) -> dict:
+        return {"fit_time": np.round(rng.uniform(2.0, 6.0, k), 3), "score_time": np.round(rng.uniform(0.05, 0.2, k), 3),
+                "test_accuracy": np.round(accuracy, 6), "test_f1_macro": np.round(f1, 6)}
+
+    return (results(accuracy_a, f1_a), results(accuracy_b, f1_b)), {}
+
+
+def _comparisons(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    """One pair of results of each kind."""
+    return [_comparison(rng, kind) for kind in _COMPARISONS]
+
+
+def _public_results(accuracy: list[float], f1: list[float]) -> dict:
+    k = len(accuracy)
+    return {"fit_time": np.round(np.linspace(3.1, 3.5, k), 2), "score_time": np.full(k, 0.12),
+            "test_accuracy": np.array(accuracy), "test_f1_macro": np.array(f1)}
+
+
+def _public_case(accuracy_a: list[float], differences: list[float], f1_differences: list[float]) -> tuple:
+    a = np.array(accuracy_a)
+    f1_a = np.round(a - 0.01, 4)
+    return (_public_results(a.tolist(), f1_a.tolist()),
+            _public_results(np.round(a + differences, 4).tolist(), np.round(f1_a + f1_differences, 4).tolist()))
+
+
+def _public_comparison(results_a: dict, results_b: dict) -> dict:
+    """The expected dict of a public case, by ``paired_decision`` (the course's one rule)."""
+    verdict, mean, se, t, critical = paired_decision(results_a["test_accuracy"], results_b["test_accuracy"])
+    return {"mean_difference": mean, "corrected_se": se, "t": t, "critical": critical, "verdict": verdict}
+
+
+PUBLIC_COMPARISONS = [
+    # 5 folds, B ahead on every fold, t = 2.73 < 2.78: not shown (F1 alone would say B)
+    _public_case([0.912, 0.884, 0.931, 0.897, 0.905], [0.010, 0.016, 0.008, 0.029, 0.013],
+                 [0.012, 0.013, 0.011, 0.014, 0.012]),
+    # 3 folds, A ahead on every fold under a large fold effect: t = -12.0, shown (an unpaired test says nothing)
+    _public_case([0.80, 0.62, 0.71], [-0.10, -0.11, -0.12], [-0.10, -0.11, -0.12]),
+    # 10 folds, B behind on one fold, t = 2.47 > 2.26: shown
+    _public_case([0.86, 0.88, 0.85, 0.87, 0.9, 0.84, 0.86, 0.88, 0.87, 0.85],
+                 [0.021, 0.034, -0.008, 0.012, 0.027, 0.006, 0.004, 0.025, 0.005, 0.030],
+                 [0.021, 0.034, -0.008, 0.012, 0.027, 0.006, 0.004, 0.025, 0.005, 0.030]),
+]
+
+
+def _comparison_summary(found: Any) -> Any:
+    """What ``compare_settings`` returned, with a verdict written in other capitals or with spaces around it read
+    as the verdict it names; anything else is left as it is."""
+    if not issubclass(type(found), dict):
+        return found
+    found = dict(dict.items(found))
+    verdict = found.get("verdict")
+    if issubclass(type(verdict), str):
+        text = str.__str__(verdict).strip().lower()
+        found["verdict"] = next((v for v in VERDICTS if v.lower() == text), str.__str__(verdict))
+    return found
 
 
 # Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
@@ -347,11 +419,12 @@ QUESTIONS = [
                 "development data, retrain the chosen one (e.g. on all development data) and evaluate that single "
                 "model once on the test set. One point for (1)+(2), one for (3)."),
     ),
-    ValueQuestion(
-        id="q6_paired_comparison", points=3, variable="verdict", facts=_verdict_facts, given_facts=_setup_given,
-        decide=_verdict,
-        hint="think about comparing the two settings fold by fold on the same folds, and how large the mean "
-             "difference must be, in corrected standard errors, before it counts.",
+    FunctionQuestion(
+        id="q6_paired_comparison", points=3, function="compare_settings",
+        public=[Case(args, _public_comparison(*args)) for args in PUBLIC_COMPARISONS],
+        hidden=_comparisons, summarize=_comparison_summary,
+        hint="think about what both settings share on one fold and what a fold-by-fold difference removes, about "
+             "how many folds the results you are given hold, and which way the differences point.",
     ),
     WrittenQuestion(
         id="q7_what_it_shows", points=2,
