@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlcourse.checking import Status
+from dlcourse.checking import Status, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
 from tests import judging
@@ -145,47 +145,138 @@ def test_wrong_counts_fail(value, phrase):
     assert_rejected("q5_penalized_weights", {"n_penalized": value}, phrase)
 
 
-# ----------------------------------------------------------------- q6: choose from your own runs
+# ----------------------------------------------------------------- q6: choose from runs (a function of the histories)
+# Each wrong rule is a student's choose_run as they could write it. The public cases (what check shows) catch
+# each of them; the hidden cases, drawn afresh by the grader, catch each of them in every draw (tested below).
 
-def _runs(**finals) -> dict:
-    """runs as History.history dicts whose last epoch has the given
-    (train accuracy, val accuracy, val_loss, val cross-entropy)."""
-    return {name: {"accuracy": [0.5, a], "val_accuracy": [0.4, v], "loss": [1.0, 0.1], "val_loss": [1.2, l],
-                   "val_cross_entropy": [1.2, ce]}
-            for name, (a, v, l, ce) in finals.items()}
+RIGHT_CHOICE = """
+def choose_run(runs):
+    return max(runs, key=lambda name: runs[name]["val_accuracy"][-1])
+"""
+
+OTHER_RIGHT_CHOICES = {
+    # the other measure without the penalty: the lowest last-epoch validation cross-entropy
+    "lowest validation cross-entropy": """
+def choose_run(runs):
+    return min(runs, key=lambda name: runs[name]["val_cross_entropy"][-1])
+""",
+    # the lesson's way: a table of the last epoch's numbers, then idxmax
+    "a table of the last epoch": """
+import pandas as pd
+
+def choose_run(runs):
+    last = pd.DataFrame({name: {key: values[-1] for key, values in history.items()} for name, history in runs.items()}).T
+    return last["val_accuracy"].idxmax()
+""",
+    # a NumPy array of the names gives a NumPy string: it is the name all the same
+    "a name taken from an array": """
+def choose_run(runs):
+    names = np.array(list(runs))
+    return names[np.argmax([runs[name]["val_accuracy"][-1] for name in names])]
+""",
+}
+
+WRONG_CHOICES = {
+    # Keras's val_loss holds each model's weight penalty: it favours the runs without one
+    "lowest val_loss": 'min(runs, key=lambda name: runs[name]["val_loss"][-1])',
+    # how well a model fits the data it learned from
+    "highest training accuracy": 'max(runs, key=lambda name: runs[name]["accuracy"][-1])',
+    "lowest training loss": 'min(runs, key=lambda name: runs[name]["loss"][-1])',
+    "lowest training cross-entropy": 'min(runs, key=lambda name: runs[name]["cross_entropy"][-1])',
+    # the best epoch, but each model is kept as it is after its last epoch
+    "best epoch's accuracy": 'max(runs, key=lambda name: max(runs[name]["val_accuracy"]))',
+    "best epoch's cross-entropy": 'min(runs, key=lambda name: min(runs[name]["val_cross_entropy"]))',
+    "best epoch's val_loss": 'min(runs, key=lambda name: min(runs[name]["val_loss"]))',
+    # whole curves compared as lists: the first epoch decides
+    "curves compared as lists": 'max(runs, key=lambda name: runs[name]["val_accuracy"])',
+    "first epoch": 'max(runs, key=lambda name: runs[name]["val_accuracy"][0])',
+    # an average over the epochs instead of the model kept
+    "mean over all epochs": 'max(runs, key=lambda name: np.mean(runs[name]["val_accuracy"]))',
+    "mean of the last three epochs": 'max(runs, key=lambda name: np.mean(runs[name]["val_accuracy"][-3:]))',
+    # "the least overfitting": the smallest gap between training and validation accuracy
+    "smallest gap": 'min(runs, key=lambda name: runs[name]["accuracy"][-1] - runs[name]["val_accuracy"][-1])',
+    "smallest gap in loss": 'min(runs, key=lambda name: runs[name]["val_loss"][-1] - runs[name]["loss"][-1])',
+    "smallest gap in cross-entropy": ('min(runs, key=lambda name: runs[name]["val_cross_entropy"][-1] '
+                                      '- runs[name]["cross_entropy"][-1])'),
+    "smallest absolute gap": 'min(runs, key=lambda name: abs(runs[name]["accuracy"][-1] - runs[name]["val_accuracy"][-1]))',
+    # "choose a regularizer": the run without one left out
+    "regularized runs only": 'max((name for name in runs if name != "none"), key=lambda name: runs[name]["val_accuracy"][-1])',
+    # the answer of one run, written in
+    "the full run's answer": '"none"',
+}
 
 
-# A penalized run has the best validation accuracy and cross-entropy, an unpenalized one the
-# lowest val_loss, a third the best training accuracy: the criteria disagree, as they can in a real run.
-RUNS = _runs(**{"none": (1.0, 0.93, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.15),
-                "L1 (1e-3)": (0.97, 0.94, 0.60, 0.18), "dropout 0.5": (0.95, 0.95, 0.19, 0.19)})
+def wrong_choice(name: str) -> dict:
+    return _namespace_with(f"def choose_run(runs):\n    return {WRONG_CHOICES[name]}\n")
 
 
-@pytest.mark.parametrize("chosen, phrase", [
-    ("dropout 0.5", "lowest val_loss"),
-    ("none", "highest training accuracy"),
-    ("L1 (1e-3)", "another of your runs reached 0.960"),
-    ("L2", "is not one of your runs"),
-    (1, "a string"),
-])
-def test_wrong_choices_fail(chosen, phrase):
-    assert_rejected("q6_choose_regularizer", {"runs": RUNS, "chosen": chosen}, phrase)
+def test_q6_the_solution_and_other_right_rules_pass():
+    judging.assert_accepted(NB, "q6_choose_regularizer", solution_namespace(NB))
+    judging.assert_accepted(NB, "q6_choose_regularizer", _namespace_with(RIGHT_CHOICE))
+    for name, source in OTHER_RIGHT_CHOICES.items():
+        status, message = by_grader(NB, "q6_choose_regularizer", _namespace_with(source))
+        assert by_check(NB, "q6_choose_regularizer", _namespace_with(source)).status == PASS, name
+        assert status == PASS, (name, message)
 
 
-def test_the_choice_is_judged_on_the_students_own_runs():
-    # Other numbers, another right answer: nothing about the choice is fixed in advance.
-    runs = _runs(**{"none": (1.0, 0.97, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.21)})
-    assert by_check(NB, "q6_choose_regularizer", {"runs": runs, "chosen": "none"}).status == PASS
-    assert by_check(NB, "q6_choose_regularizer", {"runs": RUNS, "chosen": "none"}).status != PASS
-    tied = _runs(**{"none": (1.0, 0.96, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.21)})
-    assert by_check(NB, "q6_choose_regularizer", {"runs": tied, "chosen": "L2 (1e-2)"}).status == PASS
-    # the lowest validation cross-entropy is a measure without the penalty too
-    split = _runs(**{"none": (1.0, 0.97, 0.20, 0.20), "L2 (1e-2)": (0.99, 0.96, 0.45, 0.12)})
-    assert by_check(NB, "q6_choose_regularizer", {"runs": split, "chosen": "L2 (1e-2)"}).status == PASS
+@pytest.mark.parametrize("name", WRONG_CHOICES)
+def test_q6_wrong_rules_fail_in_check_and_in_the_grader(name):
+    assert_rejected("q6_choose_regularizer", wrong_choice(name), "expected '")
 
 
-def test_a_choice_without_runs_is_reported():
-    assert_rejected("q6_choose_regularizer", {"chosen": "none"}, "no `runs`")
+@pytest.mark.parametrize("name", WRONG_CHOICES)
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q6_wrong_rules_fail_on_the_hidden_cases_alone(name, seed):
+    question = questions_for(NB)["q6_choose_regularizer"]
+    hidden = judging.grading_cases(NB, "q6_choose_regularizer", seed=seed)[len(question.public):]
+    status, message = by_grader(NB, "q6_choose_regularizer", wrong_choice(name), hidden)
+    assert status != PASS, message  # (the grader numbers these as cases of their own: they are all it is given)
+
+
+def _rule(name: str):
+    return wrong_choice(name)["choose_run"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_q6_every_draw_of_hidden_cases_separates_each_wrong_rule(seed):
+    """In every draw the two measures without the penalty agree, no two runs tie on it, and each wrong rule
+    chooses another run in at least one hidden case."""
+    cases = questions_for(NB)["q6_choose_regularizer"].hidden(np.random.default_rng(seed))
+    right, cross_entropy = _namespace_with(RIGHT_CHOICE)["choose_run"], \
+        _namespace_with(OTHER_RIGHT_CHOICES["lowest validation cross-entropy"])["choose_run"]
+    for (runs,), _ in cases:
+        assert right(runs) == cross_entropy(runs)
+        last = sorted(history["val_accuracy"][-1] for history in runs.values())
+        assert last[-1] > last[-2]
+        assert all(set(history) == {"accuracy", "cross_entropy", "loss", "val_accuracy", "val_cross_entropy",
+                                    "val_loss"} for history in runs.values())
+    chosen = [right(*args) for args, _ in cases]
+    assert len(set(chosen)) > 1  # the right run is not always the same one
+    for name in WRONG_CHOICES:
+        assert [_rule(name)(*args) for args, _ in cases] != chosen, name
+
+
+def test_q6_the_penalty_is_in_val_loss_and_loss_of_the_made_up_runs():
+    for (runs,), _ in questions_for(NB)["q6_choose_regularizer"].hidden(np.random.default_rng(3)):
+        for name, history in runs.items():
+            penalty = np.subtract(history["val_loss"], history["val_cross_entropy"])
+            assert np.allclose(penalty, np.subtract(history["loss"], history["cross_entropy"]), atol=2e-4)
+            assert (penalty.max() > 0.05) == any(name.startswith(kind) for kind in ("L1", "L2")), name
+
+
+# The last epoch of a run with the smoke budget's sizes (3 epochs; seed 42, one run's result): the unregularized
+# run leads on every column, so a value checked on this run alone took "lowest val_loss" or "highest training
+# accuracy" for the right rule. The function is judged on made-up runs as well, where they choose otherwise.
+SMOKE_LAST = {"none": (0.84, 0.8243, 1.4104, 1.4104), "L2 (1e-2)": (0.8033, 0.7963, 3.3246, 1.6161),
+              "L1 (1e-3)": (0.8067, 0.8049, 3.3112, 1.5204), "dropout 0.5": (0.2433, 0.6353, 1.9868, 1.9868)}
+SMOKE_LIKE = {name: {"accuracy": [a], "val_accuracy": [v], "loss": [ce], "val_loss": [loss], "cross_entropy": [ce],
+                     "val_cross_entropy": [ce]} for name, (a, v, loss, ce) in SMOKE_LAST.items()}
+
+
+@pytest.mark.parametrize("name", ["lowest val_loss", "highest training accuracy", "the full run's answer"])
+def test_q6_a_run_where_one_model_leads_everywhere_cannot_hide_a_wrong_rule(name):
+    assert _rule(name)(SMOKE_LIKE) == _namespace_with(RIGHT_CHOICE)["choose_run"](SMOKE_LIKE) == "none"
+    assert_rejected("q6_choose_regularizer", wrong_choice(name), "expected '")
 
 
 # ----------------------------------------------------------------- the right answers pass
@@ -196,8 +287,6 @@ def test_the_solution_passes_check_and_grader():
     namespace = solution_namespace(NB, {"keras": keras})
     model = namespace["build_regularized"](1e-3, 0.5)
     namespace["n_penalized"] = sum(int(np.prod(layer.kernel.shape)) for layer in model.layers if hasattr(layer, "kernel"))
-    namespace["runs"] = RUNS
-    namespace["chosen"] = max(RUNS, key=lambda name: RUNS[name]["val_accuracy"][-1])
     for qid in ("q1_l2_penalty", "q2_l1_penalty", "q3_dropout_forward", "q4_build_regularized",
                 "q5_penalized_weights", "q6_choose_regularizer"):
         assert by_check(NB, qid, namespace).status == PASS, qid
@@ -222,32 +311,7 @@ def test_q5_a_number_that_says_it_equals_anything_fails(value):
 
 
 def test_q6_a_name_that_says_it_equals_anything_fails():
-    assert_rejected("q6_choose_regularizer", {"runs": RUNS, "chosen": _AnyName("L1 (1e-3)")}, "a string")
-
-
-def test_q6_the_grader_judges_on_the_training_cells_runs_not_on_the_students():
-    # the student rewrites `runs` so that their choice looks best: their own check reads their runs,
-    # the grader the training cell's runs as the solution's run has them
-    forged = {name: {**history, "val_accuracy": [0.4, 0.99 if name == "none" else 0.5]} for name, history in RUNS.items()}
-    namespace = {"runs": forged, "chosen": "none"}
-    assert by_check(NB, "q6_choose_regularizer", namespace).status == PASS
-    status, message = by_grader(NB, "q6_choose_regularizer", namespace, setup={"runs": RUNS})
-    assert status != PASS and "not the runs of the training cell" in message, message
-    right = {"runs": forged, "chosen": "L2 (1e-2)"}  # the best on the cell's runs, whatever `runs` says now
-    assert by_grader(NB, "q6_choose_regularizer", right, setup={"runs": RUNS})[0] == PASS
-
-
-def test_q6_keras_histories_are_read_as_their_numbers():
-    import keras
-
-    histories = {}
-    for name, logs in RUNS.items():
-        histories[name] = keras.callbacks.History()
-        histories[name].history = logs
-    judging.assert_accepted(NB, "q6_choose_regularizer", {"runs": histories, "chosen": "L2 (1e-2)"})
-
-
-def test_q6_a_run_made_up_in_the_students_runs_is_judged_on_the_training_cells_runs():
-    made_up = {"mine": {"accuracy": [1.0], "val_accuracy": [1.0], "val_loss": [0.0], "val_cross_entropy": [0.0]}}
-    status, message = by_grader(NB, "q6_choose_regularizer", {"runs": made_up, "chosen": "mine"}, setup={"runs": RUNS})
-    assert status != PASS and "not the runs of the training cell" in message, message
+    namespace = _namespace_with('def choose_run(runs):\n    return _AnyName("L1 (1e-3)")\n')
+    namespace["_AnyName"] = _AnyName
+    assert namespace["choose_run"]({}) == "L2 (1e-2)"  # it lies
+    assert_rejected("q6_choose_regularizer", namespace, "found 'L1 (1e-3)'")

@@ -12,11 +12,11 @@ import textwrap
 from pathlib import Path
 
 import keras
+import numpy as np
 import optuna
-import pandas as pd
 import pytest
 
-from dlcourse.checking import Status
+from dlcourse.checking import Status, questions_for
 
 PASS = Status.PASSED  # the verdict of a right answer
 from dlcourse.tune_worker import digits_splits
@@ -340,26 +340,130 @@ def test_q4_wrong_answers_fail(stored, name):
     assert_rejected("q4_resume", resume_namespace(stored, source), phrase)
 
 
-# --------------------------------------------------------------------------- q5 TPE vs random
+# --------------------------------------------------------------------------- q5 TPE vs random (a function of the histories)
+# Each wrong rule is a student's tpe_ahead as they could write it. The public cases (what check shows) catch each
+# of them; the hidden cases, drawn afresh by the grader, catch each of them in every draw (tested below).
 
-# TPE is higher on average (one big win) but loses on seed 1: by the question's rule it did not beat random.
-MIXED = pd.DataFrame({"seed": [0, 1, 2], "TPE": [0.990, 0.975, 0.992], "random": [0.960, 0.980, 0.985]})
-TPE_ALWAYS = pd.DataFrame({"seed": [0, 1], "TPE": [0.99, 0.98], "random": [0.97, 0.97]})
+RIGHT_TPE_AHEAD = """
+def tpe_ahead(history, n_trials):
+    return all(max(history["TPE"][seed][:n_trials]) > max(history["random"][seed][:n_trials]) for seed in history["TPE"])
+"""
+
+OTHER_RIGHT_TPE_AHEADS = {
+    # best so far as a running maximum, read at the n-th trial
+    "running maximum": """
+import numpy as np
+
+def tpe_ahead(history, n_trials):
+    best = {name: {seed: np.maximum.accumulate(values)[n_trials - 1] for seed, values in runs.items()}
+            for name, runs in history.items()}
+    return bool(all(best["TPE"][seed] > best["random"][seed] for seed in best["TPE"]))
+""",
+    # a table with one row per seed (pandas lines the two columns up by seed)
+    "a table by seed": """
+import pandas as pd
+
+def tpe_ahead(history, n_trials):
+    best = pd.DataFrame({name: {seed: max(values[:n_trials]) for seed, values in runs.items()}
+                         for name, runs in history.items()})
+    return (best["TPE"] > best["random"]).all()
+""",
+}
+
+PER_SEED = 'bests = [(max(history["TPE"][s][:n_trials]), max(history["random"][s][:n_trials])) for s in history["TPE"]]'
+WRONG_TPE_AHEADS = {
+    # best-so-far at another trial count than the one asked
+    "best of all trials": 'return all(max(history["TPE"][s]) > max(history["random"][s]) for s in history["TPE"])',
+    "one trial more": ('return all(max(history["TPE"][s][:n_trials + 1]) > max(history["random"][s][:n_trials + 1]) '
+                       'for s in history["TPE"])'),
+    "one trial fewer": ('return all(max(history["TPE"][s][:n_trials - 1]) > max(history["random"][s][:n_trials - 1]) '
+                        'for s in history["TPE"])'),
+    "the first n_trials counted from 1": ('return all(max(history["TPE"][s][1:n_trials + 1]) > '
+                                          'max(history["random"][s][1:n_trials + 1]) for s in history["TPE"])'),
+    "TPE's first n_trials against all of random's": ('return all(max(history["TPE"][s][:n_trials]) > '
+                                                     'max(history["random"][s]) for s in history["TPE"])'),
+    # a trial's value, or the average trial, instead of the best so far
+    "mean of the first n_trials values": ('return all(np.mean(history["TPE"][s][:n_trials]) > '
+                                          'np.mean(history["random"][s][:n_trials]) for s in history["TPE"])'),
+    "the n-th trial's value": 'return all(history["TPE"][s][n_trials - 1] > history["random"][s][n_trials - 1] for s in history["TPE"])',
+    "the value at index n_trials": 'return all(history["TPE"][s][n_trials] > history["random"][s][n_trials] for s in history["TPE"])',
+    "the last trial's value": 'return all(history["TPE"][s][-1] > history["random"][s][-1] for s in history["TPE"])',
+    # a tie, or a lead on some seeds, taken as a win
+    "a tie counts": PER_SEED + "\n    return all(t >= r for t, r in bests)",
+    "ahead on average": PER_SEED + "\n    return np.mean([t for t, _ in bests]) > np.mean([r for _, r in bests])",
+    "ahead on most seeds": PER_SEED + "\n    return sum(t > r for t, r in bests) > len(bests) / 2",
+    "ahead on one seed": PER_SEED + "\n    return any(t > r for t, r in bests)",
+    "median gain above zero": PER_SEED + "\n    return float(np.median([t - r for t, r in bests])) > 0",
+    # seeds paired by their place in the dicts, or not paired at all
+    "paired by position": ('return all(max(t[:n_trials]) > max(r[:n_trials]) '
+                           'for t, r in zip(history["TPE"].values(), history["random"].values()))'),
+    "sorted bests": PER_SEED + "\n    return all(t > r for t, r in zip(sorted(t for t, _ in bests), sorted(r for _, r in bests)))",
+    "worst TPE above best random": PER_SEED + "\n    return min(t for t, _ in bests) > max(r for _, r in bests)",
+    "best of all seeds": PER_SEED + "\n    return max(t for t, _ in bests) > max(r for _, r in bests)",
+    # the mean gain against the spread of the gains, or a t-test over the seeds
+    "mean gain above its spread": (PER_SEED + "\n    gains = np.array([t - r for t, r in bests])"
+                                   "\n    return gains.mean() > gains.std(ddof=1)"),
+    "paired t-test over seeds": (PER_SEED + "\n    from scipy import stats"
+                                 "\n    t, p = stats.ttest_rel([t for t, _ in bests], [r for _, r in bests])"
+                                 "\n    return bool(t > 0 and p < 0.05)"),
+    # a difference either way
+    "different on every seed": PER_SEED + "\n    return all(t != r for t, r in bests)",
+}
+
+def tpe_ahead_namespace(body: str) -> dict:
+    namespace = {"np": np}
+    exec(f"def tpe_ahead(history, n_trials):\n    {body}\n", namespace)
+    return namespace
 
 
-def test_q5_right_decisions_pass():
-    assert_accepted("q5_tpe_vs_random", {"comparison": MIXED, "tpe_beat_random": False})
-    assert_accepted("q5_tpe_vs_random", {"comparison": TPE_ALWAYS, "tpe_beat_random": True})
+def test_q5_the_solution_and_other_right_rules_pass():
+    judging.assert_accepted(NB, "q5_tpe_vs_random", judging.solution_namespace(NB))
+    assert_accepted("q5_tpe_vs_random", namespace_from(RIGHT_TPE_AHEAD))
+    for source in OTHER_RIGHT_TPE_AHEADS.values():
+        assert_accepted("q5_tpe_vs_random", namespace_from(source))
 
 
-@pytest.mark.parametrize("table, decision, phrase", [
-    (MIXED, True, "does not follow from your own comparison table"),  # decided by the mean
-    (TPE_ALWAYS, False, "does not follow from your own comparison table"),  # "TPE never really wins"
-    (MIXED, "no", "should be True or False"),
-    (MIXED.iloc[:1], False, "at least two seeds"),
-], ids=["by the mean", "against the table", "a string", "one seed"])
-def test_q5_wrong_answers_fail(table, decision, phrase):
-    assert_rejected("q5_tpe_vs_random", {"comparison": table, "tpe_beat_random": decision}, phrase)
+@pytest.mark.parametrize("name", WRONG_TPE_AHEADS)
+def test_q5_wrong_rules_fail_in_check_and_in_the_grader(name):
+    assert_rejected("q5_tpe_vs_random", tpe_ahead_namespace(WRONG_TPE_AHEADS[name]), "expected ")
+
+
+@pytest.mark.parametrize("name", WRONG_TPE_AHEADS)
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q5_wrong_rules_fail_on_the_hidden_cases_alone(name, seed):
+    question = questions_for(NB)["q5_tpe_vs_random"]
+    hidden = judging.grading_cases(NB, "q5_tpe_vs_random", seed=seed)[len(question.public):]
+    status, message = judging.by_grader(NB, "q5_tpe_vs_random", tpe_ahead_namespace(WRONG_TPE_AHEADS[name]), hidden)
+    assert status != PASS, message
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_q5_every_draw_of_hidden_cases_separates_each_wrong_rule(seed):
+    """In every draw there are both decisions, the histories run past n_trials, and each wrong rule decides at
+    least one hidden case differently from the rule."""
+    cases = questions_for(NB)["q5_tpe_vs_random"].hidden(np.random.default_rng(seed))
+    right = namespace_from(RIGHT_TPE_AHEAD)["tpe_ahead"]
+    decided = [right(*args) for args, _ in cases]
+    assert True in decided and False in decided
+    for (history, n_trials), _ in cases:
+        assert set(history) == {"TPE", "random"} and set(history["TPE"]) == set(history["random"])
+        assert list(history["TPE"]) != list(history["random"])  # the seeds listed in two orders
+        assert all(len(values) > n_trials + 1 for runs in history.values() for values in runs.values())
+    for name, body in WRONG_TPE_AHEADS.items():
+        wrong = tpe_ahead_namespace(body)["tpe_ahead"]
+        assert [bool(wrong(*args)) for args, _ in cases] != decided, name
+
+
+def test_q5_a_run_within_tpes_random_start_cannot_hide_a_wrong_rule():
+    """Within its random start TPE draws what random search draws with the same seed (the smoke run: 3 trials,
+    both samplers equal on every seed): there, most wrong rules decide as the rule does. check still fails them."""
+    same = {seed: [0.9806, 0.9667, 1.0] for seed in (0, 1)}
+    history = {"TPE": same, "random": {seed: list(values) for seed, values in same.items()}}
+    right = namespace_from(RIGHT_TPE_AHEAD)["tpe_ahead"]
+    for name in ("ahead on average", "ahead on most seeds", "ahead on one seed", "best of all trials",
+                 "paired by position", "the n-th trial's value"):
+        assert tpe_ahead_namespace(WRONG_TPE_AHEADS[name])["tpe_ahead"](history, 3) == right(history, 3) is False
+        assert_rejected("q5_tpe_vs_random", tpe_ahead_namespace(WRONG_TPE_AHEADS[name]), "expected ")
 
 
 # --------------------------------------------------------------------------- set-ups changed, objects that lie
@@ -470,20 +574,7 @@ def test_q4_a_study_of_another_class_fails(stored):
     assert_rejected("q4_resume", namespace, "resumed should be an Optuna study")
 
 
-def test_q5_the_grader_reads_the_comparison_cells_table():
-    rigged = MIXED.assign(random=MIXED["random"] - 0.05)  # TPE now ahead on every seed
-    namespace = {"comparison": rigged, "tpe_beat_random": True}
-    assert judging.by_check(NB, "q5_tpe_vs_random", namespace).status == PASS
-    status, message = judging.by_grader(NB, "q5_tpe_vs_random", namespace, setup={"comparison": MIXED})
-    assert status != PASS and "`comparison` is not the table the comparison cell makes" in message, message
-
-
-def test_q5_a_decision_or_table_that_lies_fails():
-    assert_rejected("q5_tpe_vs_random", {"comparison": MIXED, "tpe_beat_random": Yes(0)}, "should be True or False")
-
-    class Table(pd.DataFrame):
-        def __getitem__(self, key):
-            return TPE_ALWAYS[key]
-
-    assert_rejected("q5_tpe_vs_random", {"comparison": Table(MIXED), "tpe_beat_random": True},
-                    "`comparison` should be a pandas DataFrame")
+def test_q5_a_decision_that_lies_fails():
+    namespace = {"tpe_ahead": lambda history, n_trials: Yes(0), "Yes": Yes}
+    assert namespace["tpe_ahead"]({}, 1) == True  # noqa: E712 - it lies
+    assert_rejected("q5_tpe_vs_random", namespace, "expected True or False, found a Yes")

@@ -1,8 +1,9 @@
 """Questions of ``07_regularization``.
 
-The two value questions are judged in two steps: in the kernel, ``facts`` reads the student's
-answer (and their runs) as plain data; outside it, ``decide`` judges. Question 6's four runs
-come from a cell the student does not write: for the grader, from the solution's run of it.
+The value question (5) is judged in two steps: in the kernel, ``facts`` reads the student's
+answer as plain data; outside it, ``decide`` judges. The run-and-decide question (6) is a
+function of the training histories, judged on made-up runs (the student's own run is one
+among many) and then applied to the student's runs in the notebook.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from dlcourse.assessment.compare import is_number
 from dlcourse.assessment.facts import plain
 from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
@@ -138,91 +138,143 @@ def _penalized(facts: Mapping[str, Any], given: Any) -> str | None:
     return f"{value:,} is not the number of weights in the network's kernels"
 
 
-# ----------------------------------------------------------------- question 6: choose from your runs
-# The four runs come from a cell the student does not write: for the grader, they are taken from
-# the solution's run of that cell (given), and the student's choice is judged on them; the
-# student's own `runs` are reported too, to say so when they differ.
+# ----------------------------------------------------------------- question 6: choose from runs (run and decide)
+# A function of the training histories, judged on made-up runs, because a student's own run cannot tell a
+# right rule from a wrong one: in the smoke run (and in the full run the model answer quotes) the unregularized
+# run has the highest validation accuracy, the lowest validation cross-entropy, the lowest val_loss and the
+# highest training accuracy at once, so "lowest val_loss" or "highest training accuracy" chose it too.
+#
+# The rule: each model is used as it is after its last epoch, so the run with the highest last-epoch validation
+# accuracy (in every made-up case it also has the lowest last-epoch validation cross-entropy, the other measure
+# without the penalty, so either is right). The hidden cases are drawn so that each misreading chooses another
+# run in at least one of them: the lowest val_loss (penalty included) or training loss, the highest training
+# accuracy, the best epoch instead of the last (of the accuracy, the cross-entropy or val_loss), whole curves
+# compared as lists (their first epochs decide), the first epoch, the mean over all epochs or the last three,
+# the smallest gap between training and validation accuracy (signed or not), and the regularized runs only.
 
-NO_RUNS = "no `runs` to decide from: run the cell that trains the four models first"
-RUNS_CHANGED = ("your `runs` are not the runs of the training cell any more, and on that cell's runs {value!r} is not "
-                "the best choice: run the training cell again and choose from its table")
-RUN_KEYS = ("accuracy", "val_accuracy", "val_loss", "val_cross_entropy")
-
-
-def _run_finals(runs: Any) -> dict[str, dict[str, Any]]:
-    """In the kernel: each run's last-epoch numbers, ``{name: {metric: number}}`` (a metric it did not
-    record is left out; an empty one is None)."""
-    from dlcourse.model_summary import history_facts
-
-    if type(runs) is not dict or not runs:
-        raise ValueError(NO_RUNS)
-    finals: dict[str, dict[str, Any]] = {}
-    for name, history in dict.items(runs):
-        found = history_facts(history)
-        if found is None:
-            raise ValueError(f"run {plain(name)!r} is not a training history: keep the cell that trains the runs as it is")
-        logs = {key: (values.ravel().tolist() if type(values) is np.ndarray else values)
-                for key, values in found["logs"].items()}
-        finals[plain(name)] = {key: (logs[key][-1] if type(logs[key]) is list and logs[key] else None)
-                               for key in RUN_KEYS if key in logs}
-    return finals
+HISTORY_KEYS = ("accuracy", "cross_entropy", "loss", "val_accuracy", "val_cross_entropy", "val_loss")
+PENALIZED = ("L2 (1e-2)", "L2 (1e-3)", "L1 (1e-3)", "L1 (1e-4)", "L1+L2 (1e-4, 1e-3)")
+DROPOUT = ("dropout 0.5", "dropout 0.3", "dropout 0.2")
 
 
-def _choice_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: the student's choice, and the last-epoch numbers of their `runs` (None if unreadable)."""
-    try:
-        runs = _run_finals(namespace.get("runs"))
-    except ValueError:
-        runs = None
-    return {"chosen": plain(value), "type": type(value).__name__, "runs": runs}
+def _history(val_accuracy: Any, val_ce: Any, accuracy: Any, train_ce: Any, penalty: float) -> dict[str, list[float]]:
+    """A ``History.history`` as the exercise's training cell records it: Keras's ``loss`` and ``val_loss`` are the
+    cross-entropies plus the run's weight penalty (0 for a run without one; it grows a little as training goes on)."""
+    epochs = len(val_accuracy)
+    penalties = penalty * np.linspace(0.8, 1.0, epochs)
+    numbers = {"accuracy": accuracy, "cross_entropy": train_ce, "loss": np.asarray(train_ce) + penalties,
+               "val_accuracy": val_accuracy, "val_cross_entropy": val_ce, "val_loss": np.asarray(val_ce) + penalties}
+    return {key: [round(float(v), 4) for v in numbers[key]] for key in HISTORY_KEYS}
 
 
-def _choice_given(namespace: Mapping[str, Any]) -> dict:
-    """The training cell's four runs, as their last-epoch numbers (for the grader: the solution's run of the cell)."""
-    return {"runs": _run_finals(namespace.get("runs"))}
+def _rising(rng: np.random.Generator, start: float, end: float, epochs: int) -> np.ndarray:
+    """A curve from ``start`` to ``end`` that moves the same way at every epoch (strictly); one epoch: ``end``."""
+    if epochs == 1:
+        return np.array([end])
+    steps = rng.uniform(0.5, 1.5, epochs - 1)
+    return start + (end - start) * np.concatenate([[0.0], np.cumsum(steps) / steps.sum()])
 
 
-def _final(run: Mapping[str, Any], key: str, name: str) -> float:
-    value = run.get(key)
-    if not is_number(value) or type(value) is bool:
-        raise ValueError(f"run {name!r} has no last {key!r}")
-    return float(value)
+def _run(rng: np.random.Generator, role: str, best: float, ce: float, epochs: int, penalty: float,
+         dropout: bool = False) -> dict:
+    """One run of a case whose chosen run ends at validation accuracy ``best`` and cross-entropy ``ce``.
+
+    Roles: "chosen" (rises slowly, a plateau, then its best last epoch: not the best on average or over the last
+    three epochs; with dropout, its training accuracy, measured with units dropped, lies below), "fits"
+    (unpenalized; the highest first epoch, training accuracy and lowest training loss, so the lowest val_loss where
+    the chosen run carries a penalty), "peaks" (dropout: the highest validation accuracy and the lowest
+    cross-entropy of any run at an earlier epoch, then worse; training accuracy below validation), "steady" (high
+    from its second epoch on, just below the chosen run's last: the best mean, the smallest training-validation
+    gap), and "behind" (worse at every epoch)."""
+    u = rng.uniform
+    if role == "chosen":
+        plateau = best - u(0.02, 0.04)
+        va = np.concatenate([_rising(rng, u(0.5, 0.7), plateau, epochs - 1), [best]])
+        vce = _rising(rng, u(1.2, 1.6), ce, epochs)
+        acc, tce = va + (-u(0.03, 0.1) if dropout else u(0.03, 0.05)), vce * u(0.4, 0.6)
+    elif role == "fits":
+        va = np.concatenate([[u(0.86, 0.88)], _rising(rng, best - u(0.012, 0.015), best - u(0.01, 0.012), epochs - 1)])
+        vce = _rising(rng, u(0.6, 0.8), ce + u(0.03, 0.08), epochs)
+        acc, tce = np.concatenate([_rising(rng, u(0.9, 0.95), 1.0, epochs - 1), [1.0]]), _rising(rng, 0.4, 0.01, epochs)
+    elif role == "peaks":
+        peak = int(rng.integers(1, epochs - 2)) if epochs > 3 else 0
+        va = np.concatenate([_rising(rng, u(0.5, 0.7), best + u(0.005, 0.015), peak + 1),
+                             _rising(rng, best - u(0.015, 0.02), best - u(0.02, 0.04), epochs - peak - 1)])
+        vce = np.concatenate([_rising(rng, u(1.2, 1.6), ce - u(0.01, 0.03), peak + 1),
+                              _rising(rng, ce + u(0.05, 0.08), ce + u(0.1, 0.2), epochs - peak - 1)])
+        acc, tce = va - u(0.05, 0.15), vce + u(0.2, 0.4)
+    elif role == "steady":
+        va = np.concatenate([[u(0.78, 0.82)], best - u(0.003, 0.008, epochs - 1)])
+        vce = _rising(rng, u(0.8, 1.0), ce + u(0.02, 0.05), epochs)
+        acc, tce = va + u(0.002, 0.01), vce * u(0.7, 0.9)
+    else:  # behind
+        va = _rising(rng, u(0.4, 0.6), best - u(0.05, 0.1), epochs)
+        vce = _rising(rng, u(1.4, 1.8), ce + u(0.2, 0.4), epochs)
+        acc, tce = va + u(0.0, 0.05), vce * u(0.6, 0.9)
+    return _history(va, vce, np.minimum(acc, 1.0), tce, penalty)
 
 
-def _choice(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
-    """Outside the kernel: the choice must be the best run by a measure without the penalty, on the runs
-    of the training cell (as the solution's run has them, for the grader)."""
-    runs, value = given["runs"], facts["chosen"]
-    if type(value) is not str:
-        return f"expected the name of one of your runs (a string), found a {facts['type']}"
-    changed = facts["runs"] is not None and facts["runs"] != runs
-    if value not in runs:
-        return RUNS_CHANGED.format(value=value) if changed else \
-            f"{value!r} is not one of your runs; they are {', '.join(map(repr, runs))}"
-    for name, run in runs.items():
-        if not {"accuracy", "val_accuracy", "val_loss"} <= set(run):
-            return f"run {name!r} has no validation history: keep the cell that trains the runs as it is"
-    # Two measures without the penalty are right: the highest validation accuracy, or (when it
-    # was recorded) the lowest validation cross-entropy. Ties count as right.
-    val_accuracy = {name: _final(run, "val_accuracy", name) for name, run in runs.items()}
-    if val_accuracy[value] >= max(val_accuracy.values()) - 1e-12:
-        return None
-    if all("val_cross_entropy" in run for run in runs.values()):
-        val_ce = {name: _final(run, "val_cross_entropy", name) for name, run in runs.items()}
-        if val_ce[value] <= min(val_ce.values()) + 1e-12:
-            return None
-    if changed:
-        return RUNS_CHANGED.format(value=value)
-    lowest_loss = min(runs, key=lambda name: _final(runs[name], "val_loss", name))
-    best_train = max(runs, key=lambda name: _final(runs[name], "accuracy", name))
-    if value == lowest_loss:
-        return (f"{value!r} has the lowest val_loss, but Keras adds each model's weight penalty to val_loss, so "
-                "that number favours the models with no penalty; decide on a measure without the penalty")
-    if value == best_train:
-        return (f"{value!r} has the highest training accuracy, which says how well it fits the data it "
-                "learned from, not how well it does on data it did not see")
-    return (f"{value!r} reached a final validation accuracy of {val_accuracy[value]:.3f}, "
-            f"but another of your runs reached {max(val_accuracy.values()):.3f}")
+# the runs of each kind of made-up case, as (kind of run, role in ``_run``); the runs are listed in a shuffled order
+_CASE_ROLES = {
+    # a penalized run is best; the unregularized run wins every measure that holds the penalty or the training data
+    "penalized best": (("penalized", "chosen"), ("none", "fits"), ("dropout", "peaks"), ("penalized", "steady")),
+    # the unregularized run is best (choosing among the regularized runs only picks another)
+    "none best": (("none", "chosen"), ("penalized", "steady"), ("dropout", "peaks")),
+    # the dropout run is best (its training accuracy, with units dropped, below its validation accuracy); 2 or 3 epochs
+    "dropout best": (("dropout", "chosen"), ("none", "fits"), ("penalized", "behind")),
+    # five runs, one of them behind on everything
+    "five runs": (("penalized", "chosen"), ("none", "fits"), ("dropout", "peaks"), ("penalized", "steady"),
+                  ("dropout", "behind")),
+}
+
+
+def _runs_case(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
+    """Made-up ``runs`` of one kind (``_CASE_ROLES``), 4 to 8 epochs (2 to 3 for "dropout best"), in shuffled order."""
+    roles = _CASE_ROLES[kind]
+    epochs = int(rng.integers(2, 4)) if kind == "dropout best" else int(rng.integers(4, 9))
+    best, ce = rng.uniform(0.93, 0.97), rng.uniform(0.15, 0.25)
+    names = {"penalized": list(rng.permutation(PENALIZED)), "dropout": list(rng.permutation(DROPOUT)), "none": ["none"]}
+    runs = {}
+    for group, role in roles:
+        name = str(names[group].pop())
+        penalty = 0.0
+        if group == "penalized":  # the chosen run's penalty is the largest: its val_loss is never the lowest
+            penalty = rng.uniform(0.4, 1.0) if role == "chosen" else rng.uniform(0.1, 0.3)
+        runs[name] = _run(rng, role, best, ce, epochs, penalty, dropout=group == "dropout")
+    order = rng.permutation(len(runs))
+    items = list(runs.items())
+    return ({name: history for name, history in (items[i] for i in order)},), {}
+
+
+def _runs_cases(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [_runs_case(rng, kind) for kind in _CASE_ROLES]
+
+
+def _plain_name(name: Any) -> Any:
+    """A run's name as the text it holds (a NumPy string, e.g. from an array of the names, is a string too)."""
+    return str.__str__(name) if isinstance(name, str) else name
+
+
+def _public_history(val_accuracy: list[float], val_ce: list[float], accuracy: list[float], train_ce: list[float],
+                    penalty: float) -> dict:
+    return _history(val_accuracy, val_ce, accuracy, train_ce, penalty)
+
+
+# the penalized run is best at the last epoch; the unpenalized runs have the lowest val_loss, "none" the highest
+# training accuracy and lowest training loss, "dropout 0.5" the smallest training-validation gap; "dropout 0.5" was
+# best at the first epoch
+PUBLIC_PENALIZED = {
+    "none": _public_history([0.90, 0.93], [0.30, 0.20], [0.95, 1.00], [0.10, 0.01], 0.0),
+    "L2 (1e-2)": _public_history([0.88, 0.96], [0.40, 0.15], [0.90, 0.99], [0.20, 0.05], 0.30),
+    "L1 (1e-3)": _public_history([0.89, 0.94], [0.35, 0.18], [0.92, 0.97], [0.15, 0.06], 0.40),
+    "dropout 0.5": _public_history([0.97, 0.95], [0.14, 0.19], [0.80, 0.90], [0.40, 0.25], 0.0),
+}
+# "dropout 0.5" reached the highest accuracy (and lowest cross-entropy) at epoch 2, then fell behind "none"
+PUBLIC_PEAKED = {
+    "dropout 0.5": _public_history([0.80, 0.97, 0.94], [0.50, 0.12, 0.22], [0.70, 0.85, 0.88], [0.60, 0.35, 0.30], 0.0),
+    "none": _public_history([0.85, 0.93, 0.95], [0.45, 0.25, 0.16], [0.90, 0.98, 1.00], [0.30, 0.08, 0.02], 0.0),
+    "L2 (1e-3)": _public_history([0.75, 0.90, 0.92], [0.60, 0.30, 0.24], [0.80, 0.94, 0.96], [0.40, 0.15, 0.10], 0.25),
+}
 
 
 QUESTIONS = [
@@ -265,11 +317,12 @@ QUESTIONS = [
         hint="a kernel penalty acts on the weight matrices that connect one layer to the next; think about which "
              "parameters of a Dense layer are not in that matrix.",
     ),
-    ValueQuestion(
-        id="q6_choose_regularizer", points=2, variable="chosen",
-        facts=_choice_facts, given_facts=_choice_given, decide=_choice,
-        hint="think about what each number in the table measures: which of them contain the penalty, and which "
-             "one tells you how the trained model does on data it did not learn from.",
+    FunctionQuestion(
+        id="q6_choose_regularizer", points=2, function="choose_run",
+        public=[Case((PUBLIC_PENALIZED,), "L2 (1e-2)"), Case((PUBLIC_PEAKED,), "none")],
+        hidden=_runs_cases, summarize=_plain_name,
+        hint="think about what each number in a history measures: which of them contain the penalty, which ones "
+             "measure the model on data it did not learn from, and which epoch of each run is the model you keep.",
     ),
     WrittenQuestion(
         id="q7_why_not_val_loss", points=1,

@@ -1,6 +1,6 @@
 """Questions of ``10_automated_tuning_with_optuna``.
 
-Every graded question here is a ValueQuestion judged in two steps (see
+Questions 1 to 4 are ValueQuestions judged in two steps (see
 :class:`dlcourse.assessment.questions.ValueQuestion`). Its ``_*_facts`` runs where the
 student's objects live and reads them as plain data: ``build_net`` called on trials of a
 fresh in-memory study (what each trial was asked, what network came back); the objective
@@ -8,8 +8,10 @@ run for one trial while Keras shows stand-in accuracies that say which curve and
 epoch a number came from, and once under a pruner that asks to stop; a study's trials with
 their states, parameters and distributions. Its decision, in the judging process, checks
 what the question asks — never the mere shape of an answer — with the set-up's EPOCHS,
-SEED, storage and comparison table from the given facts (for the grader: the solution's
-run); a sampler's seed is checked by replaying its random start there (nothing is trained).
+SEED and storage from the given facts (for the grader: the solution's run); a sampler's
+seed is checked by replaying its random start there (nothing is trained). Question 5, the
+run-and-decide question, is a function of the samplers' trial histories, judged on made-up
+histories (public and hidden cases) and then applied to the student's run in the notebook.
 Messages say what is wrong without giving code.
 """
 
@@ -22,9 +24,11 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from dlcourse.assessment.compare import is_number
-from dlcourse.assessment.facts import is_keras_model, plain, table_rows, type_name
-from dlcourse.assessment.questions import ValueQuestion, WrittenQuestion
+from dlcourse.assessment.facts import is_keras_model, plain, type_name
+from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, WrittenQuestion
 
 STUDY_HINT = "an Optuna study (optuna.Study)"
 
@@ -549,57 +553,126 @@ def _resumed(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
 
 
 # --------------------------------------------------------------------------- q5: did TPE beat random? (run and decide)
+# A function of the trial histories, judged on made-up histories, because a student's own run cannot tell a
+# right rule from a wrong one: TPE's first 10 trials are its random start, the very draws of random search with
+# the same seed (Optuna 5.1), so in the smoke run (3 trials) both samplers tie on every seed, and "higher on
+# average", "ahead on most seeds" or "ahead on any seed" decided it as the rule does. In the full run (30 trials)
+# both reach the ceiling of 1.0 on most seeds, and "ahead on most seeds" still agrees with the rule there.
+#
+# The rule (lesson 10's): TPE beat random search within n trials only if, on every seed, the best value TPE found
+# in its first n trials is higher than the best random search found in its first n trials with the same seed. The
+# hidden cases are drawn so that each misreading decides one of them differently: the best over all trials, over
+# one trial more or less, over trials counted from 1, or TPE's first n against all of random search's; the n-th
+# trial's value, the last one's or the mean of the first n instead of the best so far; a tie counted as a win;
+# ahead on average, on most seeds, on any seed or by the median gain; seeds paired by their position in the dicts
+# instead of by seed; the samplers compared unpaired (their sorted bests, TPE's worst against random's best, the
+# best of all seeds); the mean difference against the spread of the differences, or a t-test over the seeds; and
+# a difference in either direction. The public cases are one case of each kind, drawn once.
 
-COMPARISON_COLUMNS = ("seed", "TPE", "random")
-
-
-def _comparison_rows(namespace: Mapping[str, Any]) -> list[dict] | str | None:
-    """The rows of the table ``comparison``, None if there is none, or why it cannot be read."""
-    if "comparison" not in namespace:
-        return None
-    try:
-        return table_rows(namespace["comparison"], COMPARISON_COLUMNS, "comparison")
-    except (TypeError, KeyError) as problem:
-        return str(problem).strip("'\"")
-
-
-def _comparison_given(namespace: Mapping[str, Any]) -> dict:
-    """The comparison cell's table (for the grader: as the solution's run made it; the cell seeds its samplers)."""
-    return {"table": _comparison_rows(namespace)}
-
-
-def _decision_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
-    """In the kernel: the decision and the table ``comparison`` as the student's namespace holds it."""
-    return {"value": plain(value), "table": _comparison_rows(namespace)}
+SAMPLERS = ("TPE", "random")
+FLOOR = 166  # accuracies are counts of the 360 validation images; poor settings of the SVC score 166 / 360 = 0.4611
 
 
-def _same_table(found: Any, right: list[dict]) -> bool:
-    return type(found) is list and len(found) == len(right) and all(
-        type(row) is dict and all(is_number(row.get(c)) and math.isclose(row[c], other[c], rel_tol=0, abs_tol=1e-9)
-                                  for c in COMPARISON_COLUMNS)
-        for row, other in zip(found, right))
+def _accuracy(count: int) -> float:
+    return round(count / 360, 4)
 
 
-def _tpe_decision(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
-    """Outside the kernel, question 5: the decision follows from the comparison cell's table by the question's
-    rule (TPE beat random only if its best accuracy is higher on every seed)."""
-    table, right = facts["table"], given["table"]
-    if table is None or right is None:
-        return "run the comparison cell first (it makes the table `comparison`)"
-    if isinstance(right, str):
-        return right
-    if not _same_table(table, right):
-        return ("`comparison` is not the table the comparison cell makes any more: run that cell again and leave the "
-                "table as it is")
-    if len(right) < 2:
-        return "the comparison needs at least two seeds"
-    if type(facts["value"]) is not bool:
-        return "tpe_beat_random should be True or False"
-    wins = all(row["TPE"] > row["random"] for row in right)
-    if facts["value"] != wins:
-        return ("your decision does not follow from your own comparison table: by the rule in the question, TPE beat "
-                "random only if its best accuracy is higher on every seed, not on average or on most seeds")
-    return None
+def _seed_values(rng: np.random.Generator, length: int, best: int, at: int, below: int,
+                 later: Mapping[int, int] | None = None, poor: float = 0.3, near: bool = False) -> list[float]:
+    """One sampler's ``length`` values on one seed, in trial order: ``best`` (a count of images) at trial index
+    ``at``, every other value below ``below`` (below both samplers' bests on this seed), except the values that
+    ``later`` places (index: count). A share ``poor`` of the others score the poor settings' FLOOR; with ``near``,
+    the rest lie within 15 images below ``below`` (a sampler that keeps to a good region)."""
+    counts = rng.integers(below - 15 if near else FLOOR, below, length)
+    counts[rng.random(length) < poor] = FLOOR  # many trials of SVC's poor corner score the same
+    counts[at] = best
+    for index, count in (later or {}).items():
+        counts[index] = count
+    return [_accuracy(int(c)) for c in counts]
+
+
+def _levels(rng: np.random.Generator, n_seeds: int) -> list[int]:
+    """Random search's best (a count of images) for each seed, at least 15 images apart: a gain of TPE on its own
+    seed (at most 12 images) stays below the next seed's level, so pairing the wrong seeds shows."""
+    while True:
+        levels = sorted(int(v) for v in rng.choice(np.arange(250, 346), n_seeds, replace=False))
+        if min(b - a for a, b in zip(levels, levels[1:])) >= 15:
+            return list(rng.permutation(levels))
+
+
+def _tpe_case(rng: np.random.Generator, kind: str, n: int | None = None,
+              seeds: list[int] | None = None) -> tuple[tuple, dict]:
+    """Made-up histories of one kind, with each sampler's seeds listed in a different order.
+
+    "ahead" (TPE ahead on every seed within n trials): on one seed its best comes at the n-th trial (one trial
+    fewer misses it), on another random search's best does (the n-th values alone put TPE behind), on a third
+    random search overtakes at trial n + 1 and ends above (so one trial more, the best of all trials or the last
+    values put TPE behind); TPE leads by one image on every seed but one, where it leads by 9 to 12 (so its mean
+    gain is smaller than the spread of the gains). "tie": ahead on every seed but one, where both bests are equal.
+    "crossed": behind on every seed but the lowest, where TPE beats every seed's best (ahead on average, on the
+    sorted bests and on the best of all seeds). "behind": random search ahead on every seed within n trials, TPE
+    ahead on every seed later, and TPE's trials better on average (it keeps to a good region, random search's
+    other trials all score the poor settings' FLOOR)."""
+    n = n if n is not None else int(rng.integers(4, 31))
+    length = n + int(rng.integers(2, 8))
+    if seeds is None:
+        seeds = sorted(int(s) for s in rng.choice(100, int(rng.integers(3, 6)), replace=False))
+    levels = _levels(rng, len(seeds))
+    history: dict[str, dict[int, list[float]]] = {name: {} for name in SAMPLERS}
+    gains = [1] * len(seeds)
+    if kind == "ahead":
+        gains[int(rng.integers(len(seeds)))] = int(rng.integers(9, 13))
+    elif kind == "tie":
+        gains = [int(g) for g in rng.integers(1, 13, len(seeds))]
+        gains[int(rng.integers(len(seeds)))] = 0
+    elif kind == "behind":
+        gains = [-int(g) for g in rng.integers(1, 13, len(seeds))]
+    roles = list(rng.permutation(len(seeds)))  # in "ahead": seeds[roles[0]], [1], [2] carry the three traps
+    for i, seed in enumerate(seeds):
+        level = levels[i]
+        tpe_best = level + gains[i]
+        if kind == "crossed":
+            ranked = sorted(levels)
+            below = [v for v in ranked if v < level]
+            tpe_best = ranked[-1] + 1 if not below else below[-1] + 1
+        low = min(tpe_best, level)
+        tpe_at, random_at = int(rng.integers(n - 1)), int(rng.integers(n - 1))
+        tpe_later: dict[int, int] = {}
+        random_later: dict[int, int] = {}
+        if kind == "ahead" and i == roles[0]:
+            tpe_at = n - 1
+        elif kind == "ahead" and i == roles[1]:
+            random_at = n - 1
+        elif kind == "ahead" and i == roles[2]:
+            random_later = {n: tpe_best + 2, length - 1: tpe_best + 2}
+        elif kind == "behind":
+            tpe_later = {int(rng.integers(n, length)): level + 13}
+        behind = kind == "behind"
+        history["TPE"][seed] = _seed_values(rng, length, tpe_best, tpe_at, low, tpe_later, poor=0.0 if behind else 0.3,
+                                            near=behind)
+        history["random"][seed] = _seed_values(rng, length, level, random_at, low, random_later,
+                                               poor=1.0 if behind else 0.3)
+    while True:  # two different orders of the seeds
+        orders = [list(rng.permutation(seeds)) for _ in SAMPLERS]
+        if orders[0] != orders[1]:
+            break
+    shuffled = {name: {int(seed): history[name][int(seed)] for seed in order} for name, order in zip(SAMPLERS, orders)}
+    return (shuffled, n), {}
+
+
+_TPE_KINDS = ("ahead", "tie", "crossed", "behind")
+
+
+def _tpe_cases(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [_tpe_case(rng, kind) for kind in _TPE_KINDS]
+
+
+# one case of each kind on three seeds, drawn once with fixed seeds as the hidden cases are drawn: TPE ahead on every
+# seed, a tie on one seed, behind on two seeds but ahead on average, behind on every seed
+PUBLIC_AHEAD = _tpe_case(np.random.default_rng(10), "ahead", n=4, seeds=[0, 1, 2])[0]
+PUBLIC_TIE = _tpe_case(np.random.default_rng(11), "tie", n=5, seeds=[0, 1, 2])[0]
+PUBLIC_CROSSED = _tpe_case(np.random.default_rng(12), "crossed", n=6, seeds=[0, 1, 2])[0]
+PUBLIC_BEHIND = _tpe_case(np.random.default_rng(13), "behind", n=5, seeds=[0, 1, 2])[0]
 
 
 # Libraries this module's facts are read with: the grading kernel imports them before any student code, so that
@@ -629,10 +702,14 @@ QUESTIONS = [
         hint="think about where the first study lives now that its Python object is gone, and how to open it "
              "again instead of creating a new one.",
     ),
-    ValueQuestion(
-        id="q5_tpe_vs_random", points=2, variable="tpe_beat_random", facts=_decision_facts,
-        given_facts=_comparison_given, decide=_tpe_decision,
-        hint="read your table seed by seed, and apply the rule stated in the question.",
+    FunctionQuestion(
+        id="q5_tpe_vs_random", points=2, function="tpe_ahead",
+        public=[Case(PUBLIC_AHEAD, True), Case(PUBLIC_TIE, False), Case(PUBLIC_CROSSED, False),
+                Case(PUBLIC_BEHIND, False)],
+        hidden=_tpe_cases,
+        hint="for each seed, look only at the first n_trials values of each sampler and take the best of them; then "
+             "compare the two samplers seed by seed, matching each seed to the same seed, and apply the rule to "
+             "every seed.",
     ),
     WrittenQuestion(
         id="q6_importance", points=2,
