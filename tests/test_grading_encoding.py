@@ -31,3 +31,10 @@ def test_a_gigantic_value_is_refused():
         to_jsonable(np.zeros(MAX_ITEMS + 1))
     with pytest.raises(ValueError, match="not an encoded value"):
         from_jsonable({"__evil__": 1})
+
+
+def test_a_numpy_string_is_a_string_but_a_subclass_of_it_is_not():
+    back = loads(dumps({"chosen": np.array(["l2", "none"])[1]}))
+    assert back == {"chosen": "none"} and type(back["chosen"]) is str
+    liar = type("Liar", (np.str_,), {"__eq__": lambda self, other: True, "__hash__": np.str_.__hash__})
+    assert isinstance(from_jsonable(json.loads(dumps(liar("none")))), Opaque)

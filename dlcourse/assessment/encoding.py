@@ -50,6 +50,8 @@ def to_jsonable(value: Any, _budget: list[int] | None = None) -> Any:
         return value
     if kind is np.bool_:
         return bool(value)
+    if kind is np.str_:  # a name taken from an array of names; NumPy's own type, which no student code can change
+        return str.__str__(value)
     if kind is int or kind in _NUMPY_INTEGERS:
         return int(value)
     if kind is float or kind in _NUMPY_FLOATS:
