@@ -276,9 +276,9 @@ def test_the_scikit_optimize_calls_the_lesson_describes():
 
 def reference(values, n_initial, tolerance):
     """The right reading, written another way than the solution's: the first call whose own value lies within the
-    tolerance of the run's final best (from then on, the best so far does too)."""
+    tolerance of the run's final best, less than one tolerance above it (from then on, the best so far does too)."""
     values = [float(v) for v in values]
-    calls_needed = next(call for call, value in enumerate(values, start=1) if value - min(values) <= tolerance)
+    calls_needed = next(call for call, value in enumerate(values, start=1) if value - min(values) < tolerance)
     return {"calls_needed": calls_needed, "proposals_helped": calls_needed > n_initial}
 
 
@@ -289,9 +289,9 @@ def budget_with(*, needed="within the tolerance of the end", helped="needed a pr
         best = np.minimum.accumulate(values)
         final = values.min()
         if needed == "within the tolerance of the end":
-            call = int(np.argmax(best <= final + tolerance))
-        elif needed == "strictly within":
             call = int(np.argmax(best < final + tolerance))
+        elif needed == "a gap of exactly the tolerance as within":  # one image more is a difference you can measure
+            call = int(np.argmax(best <= final + tolerance))
         elif needed == "relative tolerance":
             call = int(np.argmax(best <= final * (1 + tolerance)))
         elif needed == "the call that found the best":
@@ -303,7 +303,7 @@ def budget_with(*, needed="within the tolerance of the end", helped="needed a pr
             drops = [i for i in range(1, len(values)) if values[i - 1] - values[i] > tolerance]
             call = drops[-1] if drops else 0
         else:  # "proposals only": the calls after the random starts
-            call = int(np.argmax(best <= final + tolerance)) - n_initial
+            call = int(np.argmax(best < final + tolerance)) - n_initial
         calls_needed = call + count_from
         if helped == "needed a proposal":
             proposals_helped = calls_needed > n_initial
@@ -320,7 +320,7 @@ MISREADINGS = {  # each decides at least one hidden run differently from the rig
     "the last step larger than the tolerance": dict(needed="the last step larger than the tolerance"),
     "the last drop from the call before": dict(needed="the last drop from the call before"),
     "a tolerance relative to the best": dict(needed="relative tolerance"),
-    "strictly within the tolerance": dict(needed="strictly within"),
+    "a gap of exactly the tolerance counted as within": dict(needed="a gap of exactly the tolerance as within"),
     "counted from 0": dict(count_from=0),
     "the proposals' calls only": dict(needed="proposals only"),
     "helped: a proposal found the best": dict(helped="a proposal found the best"),

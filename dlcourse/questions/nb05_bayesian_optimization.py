@@ -299,7 +299,8 @@ def _first_point(seed: int) -> list:
 # How many calls did the run need? A function of a run's values, judged on made-up runs, because a student's own
 # run cannot tell a right rule from a wrong one (with SEED 42 several readings give the same count).
 #
-# The question gives the problem's resolution (a tolerance: differences below it cannot be measured) and asks
+# The question gives the problem's resolution (a tolerance: differences below it cannot be measured, one of its
+# size can) and asks
 # after how many calls the run could have stopped without losing anything measurable, and whether the Gaussian
 # process's proposals found anything measurable that the random starts had not; how to read that is the
 # student's to decide. The right reading: the first call whose best so far lies within the tolerance of the
@@ -313,8 +314,9 @@ def _first_point(seed: int) -> list:
 # - "random start enough": the last random start is within the tolerance of the final best, which a proposal
 #   finds later: "a proposal found the best", and "helped" read as "needed at least n_initial calls", say the
 #   proposals helped;
-# - "on the boundary": the first call within the tolerance is exactly the tolerance above the final best (every
-#   number is a multiple of 1/4096, exact in binary): "strictly within" picks a later call;
+# - "on the boundary": one call is exactly the tolerance above the final best (every number is a multiple of
+#   1/4096, exact in binary), a difference the question calls measurable: counting it as within picks it, one call
+#   too early;
 # - "still improving": the final best comes at the last call, by a step larger than the tolerance.
 # Each run ends with a high value and a drop after it (not a new best): "the last call more than the tolerance
 # below the call before it" picks that drop.
