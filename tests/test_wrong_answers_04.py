@@ -256,14 +256,14 @@ def critical(k, q=0.975, df_shift=-1):
 
 
 def contenders_with(*, metric="f1_macro", beaten=lambda c: corrected_t(c["d"], c["k"]) > critical(c["k"]),
-                    walk="every candidate", winner_included=True):
+                    walk="every candidate", winner_included=True, tie="first"):
     """A contenders function that follows the question except where a keyword says otherwise. ``beaten`` decides
     from one comparison: the per-fold differences d (winner - candidate), both candidates' fold scores, k, the gap
     of the means and both candidates' fold standard deviations (the table's, ddof 0)."""
     def contenders(results, n_splits):
         folds = np.array([results[f"split{i}_test_{metric}"] for i in range(n_splits)], dtype=float).T
         means, spreads = (np.asarray(results[f"{kind}_test_{metric}"], dtype=float) for kind in ("mean", "std"))
-        winner = int(np.argmax(means))
+        winner = int(np.argmax(means)) if tie == "first" else len(means) - 1 - int(np.argmax(means[::-1]))
 
         def is_beaten(row):
             return bool(beaten({"d": folds[winner] - folds[row], "winner": folds[winner], "other": folds[row],
@@ -313,6 +313,10 @@ MISREADINGS = {  # each decides at least one hidden table differently from the r
     "down the ranking until one is beaten": dict(walk="down the ranking"),
     "accuracy": dict(metric="accuracy"),
     "the winner left out": dict(winner_included=False),
+    # two found by a helper that attacked the question without reading its checks
+    "a tie broken the other way": dict(tie="last"),
+    "a lead without spread not shown": dict(
+        beaten=lambda c: c["d"].std(ddof=1) > 0 and corrected_t(c["d"], c["k"]) > critical(c["k"])),
 }
 # caught by the public cases already (check says so); the others only by hidden cases (the grader)
 CAUGHT_BY_CHECK = ("the gap against the winner's fold spread", "one-standard-deviation bands that do not overlap",

@@ -296,6 +296,8 @@ def _search(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
 # - the runner-up alone, or walking down the ranking until a candidate is beaten: the runner-up of the 3-fold
 #   table is "consistent" (beaten), candidates below it are not;
 # - accuracy instead of macro F1: the best accuracy belongs to a candidate far behind on macro F1.
+# - the tie broken the other way (the last of two equal means wins), or a lead without any spread (the same gain on
+#   every fold, t infinite) called "not shown": the tie table's steady candidate stays in the running.
 
 # (folds, the kinds of candidates besides the winner; fillers far behind are added to each)
 _TABLES = {
@@ -355,9 +357,40 @@ def _table_case(rng: np.random.Generator, name: str) -> tuple[tuple, dict]:
     return (results, k), {}
 
 
+def _tie_table(rng: np.random.Generator) -> tuple[tuple, dict]:
+    """A 4-fold table in whole units of 1/1024 (so that means are exact): two candidates tie for the best mean (the
+    first in the table is the winner), a third trails the winner by the same amount on every fold (its lead is
+    shown: no spread, t is infinite) but not the other tied candidate, whose folds swing around the winner's; 1 to 3
+    far behind. Breaking the tie the other way, or calling a lead without spread "not shown", keeps the third in."""
+    k, unit = 4, 1 / 1024
+    base = int(rng.integers(830, 900)) + int(rng.integers(20, 60)) * rng.permutation(np.array([-3, -1, 1, 3]))
+    twin = base + int(rng.integers(20, 30)) * rng.permutation(np.array([-1, -1, 1, 1]))
+    steady = base - int(rng.integers(10, 16))
+    far = [base - int(rng.integers(200, 300)) + rng.integers(-5, 6, k) for _ in range(int(rng.integers(1, 4)))]
+    n = 3 + len(far)
+    rows = rng.permutation(n)
+    first, second = sorted(rows[:2])
+    folds = np.empty((n, k))
+    for row, units in zip([first, second, *rows[2:]], [base, twin, steady, *far]):
+        folds[row] = np.asarray(units, dtype=float) * unit
+    accuracy = np.clip(folds + rng.uniform(0.0, 0.03, (n, k)), 0.0, 1.0)
+    accuracy[rows[-1]] = 0.99 + rng.uniform(-0.001, 0.001, k)  # a candidate far behind on macro F1
+    results: dict[str, Any] = {
+        "mean_fit_time": rng.uniform(1.0, 9.0, n), "std_fit_time": rng.uniform(0.0, 0.5, n),
+        "params": [{"optimizer__learning_rate": float(10.0 ** rng.uniform(-4, -1)), "batch_size": int(b)}
+                   for b in rng.choice([32, 64, 128], n)],
+    }
+    for metric, scores in (("accuracy", accuracy), ("f1_macro", folds)):
+        results.update({f"split{i}_test_{metric}": scores[:, i].copy() for i in range(k)})
+        means = scores.mean(axis=1)
+        results.update({f"mean_test_{metric}": means, f"std_test_{metric}": scores.std(axis=1),
+                        f"rank_test_{metric}": 1 + np.argsort(np.argsort(-means, kind="stable"), kind="stable")})
+    return (results, k), {}
+
+
 def _tables(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
-    """One table of each kind in ``_TABLES``."""
-    return [_table_case(rng, name) for name in _TABLES]
+    """One table of each kind in ``_TABLES``, and one with a tie for the best (``_tie_table``)."""
+    return [_table_case(rng, name) for name in _TABLES] + [_tie_table(rng)]
 
 
 def _public_table(folds: list[list[float]], accuracy_best: int) -> dict:
