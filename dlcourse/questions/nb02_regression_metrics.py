@@ -117,6 +117,7 @@ def _baseline_r2(value: Any, given: Any) -> str | None:
 # on the test split or against the baseline's test RMSE, by R² below (or at) 0, by MAE or strictly worse than the
 # baseline, every model but the chosen one as a loser, the baseline never chosen, and the validation RMSE, the best
 # test RMSE or the RMSE over both splits reported as the chosen one's.
+# A tie between the training mean and a model that repeats it keeps the training mean (the question says so).
 
 # Each made-up candidate: (validation RMSE, test RMSE), as multiples of the baseline's RMSE on that split, and whether
 # its errors are "spiky" (mostly small, a few large: a low MAE for its RMSE). "negative R²": a validation MSE halfway
@@ -129,6 +130,8 @@ _CANDIDATES = {
         (0.6, 0.65, False), ("negative R²", 0.9, False), (1.25, 1.2, True), (1.08, 0.9, False)],
     "nothing beats the mean": [(1.1, 0.9, False), (1.3, 1.25, True), (1.05, 1.1, False)],
     "a model that repeats the mean": [(0.8, 0.8, False), ("copy", "copy", False), (0.95, 0.97, True)],
+    # a tie for the lowest RMSE between the baseline and a model that repeats it: the model learned nothing
+    "only a copy of the mean ties it": [("copy", "copy", False), (1.1, 0.95, False), (1.25, 1.2, True)],
 }
 # Kinds whose test targets spread less than the validation targets (this share of their standard deviation, around
 # the same mean): the baseline's test RMSE is then below every validation RMSE that beats the baseline there.
