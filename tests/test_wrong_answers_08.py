@@ -262,7 +262,7 @@ QID = "q3_restored_epoch"
 
 
 def outcome_with(*, column="val_loss", improves="keras", counter="since_best", stop_shift=0, never_stops=False,
-                 held="keras 3", from_zero=False):
+                 held="keras 3", from_zero=False, stop_test="at least"):
     """A stopping_outcome that follows Keras 3's rule except where a keyword says otherwise."""
     def stopping_outcome(history, patience, min_delta, restore_best_weights):
         sign = -1 if column == "val_accuracy" else 1  # an accuracy improves when it rises
@@ -281,7 +281,13 @@ def outcome_with(*, column="val_loss", improves="keras", counter="since_best", s
             else:  # rises in a row
                 wait = wait + 1 if previous is not None and value > previous else 0
             previous = value
-            if not never_stops and wait >= max(patience + stop_shift, 1):
+            if stop_test == "equal":  # stops when the count of epochs without improvement equals the patience
+                stops = wait == patience + stop_shift
+            elif stop_test == "zero is never":  # patience 0 read as no early stopping
+                stops = patience > 0 and wait >= patience + stop_shift
+            else:  # Keras 3: patience 0 acts as 1 (the count is at least 1 when an epoch does not improve)
+                stops = wait >= max(patience + stop_shift, 1)
+            if not never_stops and stops:
                 trained, stopped = epoch + 1, True
                 break
         val_loss, best_restored = history["val_loss"], best_epoch + 1
@@ -319,6 +325,9 @@ MISREADINGS = {
     "min_delta from the lowest value so far": {"improves": "lowest so far"},
     "watches the training loss": {"column": "loss"},
     "watches the validation accuracy": {"column": "val_accuracy"},
+    # found by a helper that attacked the question without reading its checks: they differ only at patience 0
+    "stops when the count equals the patience": {"stop_test": "equal"},
+    "patience 0 read as no early stopping": {"stop_test": "zero is never"},
 }
 
 

@@ -238,7 +238,11 @@ def _patience_problem(pilot: list[float], stop_patience: int, plateau_patience: 
 # - "tie": the best value comes back exactly within the patience. Catches: a tie counted as an improvement.
 # - "min_delta": the value creeps down by less than min_delta an epoch. Catches: min_delta ignored (the lowest
 #   value restored); min_delta measured from the lowest value so far instead of from the best epoch's.
-_KINDS = ("stops", "limit", "no_restore", "tie", "min_delta")
+# - "patience 0": the run stops at the first epoch without improvement, as with patience 1 in Keras 3. Catches (found
+#   by a helper that attacked the question without reading its checks): stopping only when the count of epochs
+#   without improvement equals the patience, patience 0 read as no early stopping, the epochs trained minus the
+#   patience restored.
+_KINDS = ("stops", "limit", "no_restore", "tie", "min_delta", "patience 0")
 
 
 def _columns(val_loss: list[float], best_accuracy_at: int) -> dict[str, list[float]]:
@@ -268,7 +272,19 @@ def _descent(rng: np.random.Generator, n: int, gap: int, step: float) -> list[fl
     return values[:at + 1] + wobble + values[at + 1:]
 
 
+def _patience_zero_case(rng: np.random.Generator) -> tuple[tuple, dict]:
+    """5 to 8 epochs that fall, one that rises (the run stops there), then lower values out of reach."""
+    values = [round(float(rng.uniform(1.9, 2.4)), 3)]
+    for _ in range(int(rng.integers(4, 8))):
+        values.append(round(values[-1] - float(rng.uniform(0.03, 0.12)), 3))
+    best = values[-1]
+    val_loss = values + [round(best + float(rng.uniform(0.02, 0.06)), 3), round(best - 0.05, 3), round(best - 0.09, 3)]
+    return (_columns(val_loss, best_accuracy_at=len(values) - 2), 0, 0.0, True), {}
+
+
 def _history_case(rng: np.random.Generator, kind: str) -> tuple[tuple, dict]:
+    if kind == "patience 0":
+        return _patience_zero_case(rng)
     patience = int(rng.integers(2, 5))
     min_delta = round(float(rng.choice([0.02, 0.03, 0.05])), 3) if kind == "min_delta" else 0.0
     descent = _descent(rng, int(rng.integers(6, 10)), int(rng.integers(1, patience)), 2 * min_delta)
