@@ -19,6 +19,11 @@ The notebooks that train on CIFAR-10 (lessons 08 and 09, exercise 09, and
   (a grid search's fits).
 
 The smoke budget never measures: it trains one epoch.
+
+Lessons 03-07, whose small trainings take seconds, time whole short trainings instead
+(:func:`time_training`) and count their searches' trainings before they run
+(:func:`successive_halving_rounds`, :func:`keras_tuner_hyperband_rounds`), to print their
+expected time and to size a progress bar.
 """
 
 from __future__ import annotations
@@ -306,3 +311,101 @@ def epoch_progress(total_epochs: int, desc: str = "epochs") -> Any:
             return self
 
     return EpochProgress()
+
+
+# --------------------------------------------------------------------------- small trainings (lessons 03-07)
+# Lessons 03-07 train small networks on the 8x8 digits: an epoch takes a fraction of a second,
+# and what each training costs once (building, compiling, tracing, a fit call's start) and each
+# epoch costs besides its batches (the validation pass, callbacks, a new data iterator) weighs as
+# much as the batches themselves. They time whole short trainings (:func:`time_training`) and
+# count their searches' trainings before running them (:func:`successive_halving_rounds`,
+# :func:`keras_tuner_hyperband_rounds`), for :func:`print_expected_time` and for the total of
+# an :func:`epoch_progress` bar.
+
+
+def time_training(train: Callable[[int], Any], *, images: int, epochs: tuple[int, int] = (1, 8),
+                  timer: Callable[[], float] = time.perf_counter) -> EpochTiming:
+    """This machine's time for one whole training of a small model: once per training, and per epoch, measured.
+
+    ``train(n)`` runs one complete training of ``n`` epochs as the notebook runs its trainings: a
+    fresh model built, compiled and fitted, and whatever each training does besides (a search
+    also scores the fold it held out). ``images`` is the number of training images it fits on
+    (kept in the result for the record). Three trainings are timed: two of ``epochs[0]`` epochs,
+    of which the faster counts (the first also pays what a session does once, and a busy machine
+    only ever slows a training down), and one of ``epochs[1]``. The difference between the short
+    and the long one, divided by the difference in epochs, is the time per epoch; what remains
+    of the short one is the set-up that every training pays once.
+
+    :func:`time_epoch` times slices of one epoch, the right unit when the batches cost most
+    (CIFAR-10); here whole epochs are timed, so that an epoch's fixed costs (the validation pass,
+    callbacks, a new data iterator) are counted. For the same reason an epoch of a small data set
+    can take nearly as long on a tenth of the images (its fixed costs stay): do not scale the
+    result with :meth:`EpochTiming.for_images`. When the long training did not take longer than the short
+    one (a machine too busy to measure), the plain average per epoch of the long one is
+    returned, its set-up included: an overestimate for longer trainings. ``timer`` is
+    injectable (tests).
+    """
+    short, long = epochs
+    if not (isinstance(short, int) and isinstance(long, int) and 1 <= short < long):
+        raise BudgetError(f"epochs = {epochs!r}: give two whole numbers of epochs for the timed trainings, "
+                          "the first at least 1 and smaller than the second, e.g. epochs=(1, 8).")
+
+    def seconds(n: int) -> float:
+        start = timer()
+        train(n)
+        return timer() - start
+
+    short_seconds = min(seconds(short), seconds(short))
+    long_seconds = seconds(long)
+    if long_seconds > short_seconds:
+        per_epoch = (long_seconds - short_seconds) / (long - short)
+        setup = max(0.0, short_seconds - short * per_epoch)
+    else:  # noise larger than the epochs' difference: the plain average, set-up included
+        per_epoch, setup = long_seconds / long, 0.0
+    return EpochTiming(seconds_per_epoch=per_epoch, setup_seconds=setup, images=images)
+
+
+def successive_halving_rounds(n_candidates: int, min_resources: int, max_resources: int,
+                              factor: int = 3) -> list[tuple[int, int]]:
+    """The rounds of scikit-learn's successive halving before it runs: ``(candidates, resources each)`` per round.
+
+    As ``HalvingRandomSearchCV`` (or ``HalvingGridSearchCV`` with ``n_candidates`` points) plans them with
+    whole numbers for ``n_candidates``, ``min_resources`` and ``max_resources`` and
+    ``aggressive_elimination=False``: as many rounds as the candidates need to come down to one and
+    the resources allow, ``factor`` times the resources and a ``factor``-th of the candidates
+    (rounded up) from one round to the next. With ``resource="epochs"``, a round's trainings
+    are its candidates times the folds, each of its epochs; the refit trains the last round's.
+    """
+    required = 1 + math.floor(math.log(n_candidates, factor))  # the same expressions as scikit-learn's
+    possible = 1 + math.floor(math.log(max_resources // min_resources, factor))
+    rounds, candidates = [], n_candidates
+    for i in range(min(required, possible)):
+        rounds.append((candidates, min(int(factor**i * min_resources), max_resources)))
+        candidates = math.ceil(candidates / factor)
+    return rounds
+
+
+def keras_tuner_hyperband_rounds(max_epochs: int, factor: int = 3) -> list[tuple[int, int]]:
+    """One iteration of keras-tuner's Hyperband before it runs: ``(trials, epochs each trains)`` per round.
+
+    keras-tuner's own rounding, which differs from Li et al.'s table (lesson 06 compares them): as
+    many brackets as there are values ``max_epochs``, ``max_epochs / factor``, ... of at least 1;
+    round ``i`` of bracket ``s`` has ⌈⌈1 + log_factor(max_epochs)⌉ / (s + 1) · factor^(s−i)⌉
+    trials, trained up to ⌈max_epochs / factor^(s−i)⌉ epochs; a survivor resumes from its previous
+    round's epochs and trains only the extra ones. The sums are the trials and the epochs of one
+    iteration, if the search space does not run out of new candidates first.
+    """
+    brackets, epochs = 0, float(max_epochs)
+    while epochs >= 1:  # keras-tuner's min_epochs
+        epochs /= factor
+        brackets += 1
+    last_round = math.ceil(1 + math.log(max_epochs, factor))  # the same expressions as keras-tuner's
+    rounds = []
+    for bracket in range(brackets - 1, -1, -1):
+        trained = 0
+        for round_ in range(bracket + 1):
+            trials = math.ceil(last_round / (bracket + 1) * factor ** (bracket - round_))
+            up_to = math.ceil(max_epochs / factor ** (bracket - round_))
+            rounds.append((trials, up_to - trained))
+            trained = up_to
+    return rounds

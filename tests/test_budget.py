@@ -1,4 +1,5 @@
-"""The budget: smoke or full, and time-budgeted training (the epochs that fit in minutes)."""
+"""The budget: smoke or full, time-budgeted training (the epochs that fit in minutes), and the expected time
+of the small trainings and searches of lessons 03-07."""
 
 import copy
 import importlib
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 
 from dlcourse.budget import (CPU_TRAINING_IMAGES, BudgetError, EpochTiming, budget, epochs_that_fit, is_smoke,
-                             plan_epochs, print_expected_time, time_epoch, training_size)
+                             keras_tuner_hyperband_rounds, plan_epochs, print_expected_time, successive_halving_rounds,
+                             time_epoch, time_training, training_size)
 
 
 def test_default_is_full(monkeypatch):
@@ -230,3 +232,188 @@ def test_one_progress_bar_survives_a_grid_search_clone():
         progress.on_epoch_end(epoch)
     assert progress.bar.n == 3
     progress.close()
+
+
+# --------------------------------------------------------------------------- small trainings (lessons 03-07)
+# The fake training advances the fake clock by what a training costs: a set-up once, a cost per
+# epoch, and, the first time only, what a process pays once. The tests check that the timing takes
+# those apart, never a real duration.
+
+
+class FakeTraining:
+    def __init__(self, clock: FakeClock, *, setup: float, per_epoch: float, first_time: float = 0.0,
+                 noise: list[float] | None = None) -> None:
+        self.clock, self.setup, self.per_epoch, self.first_time = clock, setup, per_epoch, first_time
+        self.noise = list(noise or [])  # extra seconds for each call in turn (a busy machine)
+        self.calls: list[int] = []
+
+    def __call__(self, epochs: int) -> None:
+        self.clock.now += self.setup + epochs * self.per_epoch + (self.first_time if not self.calls else 0.0)
+        self.clock.now += self.noise.pop(0) if self.noise else 0.0
+        self.calls.append(epochs)
+
+
+def test_whole_trainings_give_the_set_up_and_the_epoch_apart():
+    clock = FakeClock()
+    training = FakeTraining(clock, setup=2.5, per_epoch=0.3, first_time=4.0)
+    timing = time_training(training, images=1_077, timer=clock)
+    assert training.calls == [1, 1, 8]  # two short trainings (the faster counts), then a long one
+    assert timing.seconds_per_epoch == pytest.approx(0.3)
+    assert timing.setup_seconds == pytest.approx(2.5)  # the session's start-up is not charged to every training
+    assert timing.images == 1_077
+    assert timing.training_seconds(40) == pytest.approx(2.5 + 40 * 0.3)  # a training of lesson 03's full budget
+
+
+def test_a_short_training_slowed_by_other_work_does_not_count():
+    clock = FakeClock()
+    training = FakeTraining(clock, setup=2.0, per_epoch=0.25, noise=[0.0, 3.0, 0.0])  # the second short one slowed
+    timing = time_training(training, images=300, epochs=(2, 6), timer=clock)
+    assert training.calls == [2, 2, 6]
+    assert (timing.seconds_per_epoch, timing.setup_seconds) == (pytest.approx(0.25), pytest.approx(2.0))
+
+
+def test_a_slowed_long_training_overestimates_never_underestimates():
+    clock = FakeClock()
+    training = FakeTraining(clock, setup=2.0, per_epoch=0.25, noise=[0.0, 0.0, 0.7])
+    timing = time_training(training, images=1_000, timer=clock)
+    assert timing.seconds_per_epoch == pytest.approx(0.25 + 0.7 / 7)
+    assert timing.training_seconds(40) > 2.0 + 40 * 0.25
+
+
+def test_a_machine_too_busy_to_measure_gives_the_plain_average_not_a_negative_epoch():
+    clock = FakeClock()
+    training = FakeTraining(clock, setup=2.0, per_epoch=0.1, first_time=5.0, noise=[0.0, 1.5, 0.0])
+    timing = time_training(training, images=1_000, timer=clock)  # both short ones slowed: 7.1 s and 3.6 s, long 2.8 s
+    assert timing.seconds_per_epoch == pytest.approx((2.0 + 8 * 0.1) / 8) and timing.setup_seconds == 0.0
+    assert timing.training_seconds(8) == pytest.approx(2.0 + 8 * 0.1)  # what the long training took
+
+
+@pytest.mark.parametrize("epochs", [(0, 5), (5, 5), (6, 2), (1.5, 4)])
+def test_the_timed_trainings_must_differ_in_whole_epochs(epochs):
+    def train(n):
+        raise AssertionError("nothing may train before the arguments are checked")
+
+    with pytest.raises(BudgetError, match="two whole numbers of epochs for the timed trainings"):
+        time_training(train, images=100, epochs=epochs)
+
+
+def test_the_expected_time_of_a_lesson_adds_its_trainings(capsys):
+    """How lessons 03-07 use it: trainings times the time of one, for each part of the notebook."""
+    timing = EpochTiming(seconds_per_epoch=0.3, setup_seconds=2.0, images=1_077)
+    total = print_expected_time({"15 trainings of 40 epochs": 15 * timing.training_seconds(40),
+                                 "2 trainings of 120 epochs": 2 * timing.training_seconds(120)})
+    assert total == pytest.approx(15 * 14.0 + 2 * 38.0)
+    assert "about 4.8 minutes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n_candidates, min_resources, max_resources, factor", [
+    (9, 3, 27, 3),  # lesson 04's full budget: 9 x 3, 3 x 9, 1 x 27
+    (1, 1, 2, 3),  # its smoke budget: one round
+    (10, 1, 30, 3),  # candidates that do not divide: 10, 4, 2, 1
+    (20, 2, 16, 2),  # the resources run out before the candidates come down to one
+    (5, 1, 100, 4),
+])
+def test_successive_halving_is_planned_as_scikit_learn_runs_it(n_candidates, min_resources, max_resources, factor):
+    from sklearn.datasets import load_iris
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    search = HalvingRandomSearchCV(DecisionTreeClassifier(random_state=0), {"min_samples_leaf": list(range(1, 60))},
+                                   resource="max_depth", min_resources=min_resources, max_resources=max_resources,
+                                   n_candidates=n_candidates, factor=factor, cv=2, random_state=0).fit(X, y)
+    rounds = successive_halving_rounds(n_candidates, min_resources, max_resources, factor)
+    assert [n for n, _ in rounds] == list(search.n_candidates_)
+    assert [r for _, r in rounds] == list(search.n_resources_)
+    assert search.best_params_["max_depth"] == rounds[-1][1]  # the refit trains the last round's resources
+
+
+@pytest.mark.parametrize("max_epochs, factor", [(9, 3), (1, 3), (27, 3), (10, 3), (8, 2)])
+def test_hyperband_is_planned_as_keras_tuner_runs_it(max_epochs, factor, tmp_path):
+    """The oracle is driven without training (each trial gets a random score), as in test_hyperband_brackets.py."""
+    kt = pytest.importorskip("keras_tuner")
+    from dlcourse.tuning import build_digits_model
+
+    hp = kt.HyperParameters()
+    build_digits_model(hp)  # lesson 06's space: continuous, it never runs out of candidates
+    oracle = kt.oracles.HyperbandOracle(objective=kt.Objective("val_accuracy", "max"), max_epochs=max_epochs,
+                                        factor=factor, hyperband_iterations=1, seed=0, hyperparameters=hp)
+    oracle._set_project_dir(str(tmp_path), "hyperband")
+    rng = np.random.default_rng(0)
+    ran: dict[tuple[int, int], list[int]] = {}
+    for _ in range(500):
+        trial = oracle.create_trial("tuner0")
+        if trial.status == "STOPPED":
+            break
+        values = trial.hyperparameters.values
+        ran.setdefault((values["tuner/bracket"], values["tuner/round"]), []).append(
+            values["tuner/epochs"] - values["tuner/initial_epoch"])
+        oracle.update_trial(trial.trial_id, {"val_accuracy": float(rng.random())})
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    planned = keras_tuner_hyperband_rounds(max_epochs, factor)
+    in_order = [(len(ran[key]), ran[key][0]) for key in sorted(ran, key=lambda k: (-k[0], k[1]))]
+    assert in_order == planned
+    assert all(len(set(epochs)) == 1 for epochs in ran.values())  # every trial of a round trains as many epochs
+    if (max_epochs, factor) == (9, 3):  # lesson 06's full budget, as test_hyperband_brackets.py pins it
+        assert sum(n for n, _ in planned) == 23 and sum(n * e for n, e in planned) == 75
+
+
+# Each of lessons 03-07 in the full budget, up to its timing cell, with the timing faked: the cell must run
+# (its unit of work is called once, for one epoch, to show that it trains) and print the expected time of
+# every part from the trainings it counts. Nothing is timed; the sums below are the lessons' own counts.
+FAKE = EpochTiming(seconds_per_epoch=0.5, setup_seconds=2.0, images=1)
+TIMED_LESSONS = {  # notebook: (what the full budget's parts add up to, from the setup cell's sizes)
+    "lessons/03_hyperparameters_and_validation.ipynb":
+        lambda ns: (15 + 4 * ns["N_FOLDS"] + 1) * FAKE.training_seconds(ns["EPOCHS"])
+        + 2 * FAKE.training_seconds(3 * ns["EPOCHS"]),  # 15 sweep values, 1 + 3 cross-validations, a final model
+    "lessons/04_grid_and_random_search.ipynb":
+        lambda ns: (15 * ns["N_FOLDS"] + 1 + ns["N_ITER"] * ns["N_FOLDS"] + 1) * FAKE.training_seconds(ns["EPOCHS"])
+        + ns["N_FOLDS"] * (9 * FAKE.training_seconds(3) + 3 * FAKE.training_seconds(9) + FAKE.training_seconds(27))
+        + FAKE.training_seconds(27),  # grid and random search with their refits; halving 9 x 3, 3 x 9, 1 x 27, refit
+    "lessons/05_bayesian_optimization.ipynb":
+        lambda ns: (ns["N_ITER"] * ns["N_FOLDS"] + 1) * FAKE.training_seconds(ns["EPOCHS"]),
+    "lessons/06_hyperband_and_experiment_tracking.ipynb":
+        lambda ns: (1 + len(ns["SEEDS"])) * sum(n * FAKE.training_seconds(e) for n, e in [(9, 1), (3, 2), (1, 6),
+                                                                                          (5, 3), (2, 6), (3, 9)])
+        + len(ns["SEEDS"]) * (27 + 9 + 9) * FAKE.training_seconds(9),  # Hyperband twice; grid, random, Bayesian
+    "lessons/07_regularization.ipynb": lambda ns: 6 * FAKE.training_seconds(ns["EPOCHS"]),
+}
+
+
+@pytest.mark.parametrize("notebook", TIMED_LESSONS, ids=lambda p: p.split("/")[1][:2])
+def test_each_lesson_prints_its_expected_time_in_the_full_budget(notebook, monkeypatch, tmp_path, capsys):
+    from pathlib import Path
+
+    import matplotlib
+    import nbformat
+
+    matplotlib.use("Agg")
+    path = Path(__file__).resolve().parents[1] / notebook
+    monkeypatch.setenv("DLCOURSE_BUDGET", "full")
+    monkeypatch.chdir(tmp_path)  # lesson 06's tuner folders
+    calls, printed = [], []
+
+    def fake_time_training(train, *, images, **kwargs):
+        train(1)  # the lesson's unit of work runs (one epoch), but nothing is timed
+        calls.append(images)
+        return EpochTiming(FAKE.seconds_per_epoch, FAKE.setup_seconds, images)
+
+    real_print = budget_module.print_expected_time
+    monkeypatch.setattr(budget_module, "time_training", fake_time_training)
+    monkeypatch.setattr(budget_module, "print_expected_time", lambda parts: printed.append(parts) or real_print(parts))
+    namespace: dict = {"__name__": "__main__"}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = cell.source
+        if "lessons/03" in notebook and "default_model, default_history = train()" in source:
+            source = source.replace("train()", "train(epochs=1)")  # section 2's 40 epochs: not what is tested here
+        exec(compile(source, f"{path.name} cell", "exec"), namespace)  # noqa: S102 (our own notebook)
+        if "time_training(" in source:
+            break
+    assert not namespace["SMOKE"] and len(calls) == 1 and len(printed) == 1
+    assert sum(printed[0].values()) == pytest.approx(TIMED_LESSONS[notebook](namespace))
+    out = capsys.readouterr().out
+    assert "Expected on this machine: about" in out and "s per epoch" in out
