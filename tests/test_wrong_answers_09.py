@@ -86,7 +86,7 @@ def test_q1_wrong_cnns_fail(wrong, phrase):
 
 
 def grid_epochs_with(*, folds=True, setup="each training", trainings=(1, 2), timings="own", sizes=None, per_minute=60,
-                     rounding=math.floor, at_least=0):
+                     rounding=math.floor, at_least=0, strict=False):
     """A grid_epochs that follows the question except where a keyword says otherwise: the set-up paid by each
     training, once per batch size (and fold), once in all or never; the trainings priced (multiples of E); each
     batch size's own timings or the first one's for all; the batch sizes written in; seconds per minute; the
@@ -100,6 +100,8 @@ def grid_epochs_with(*, folds=True, setup="each training", trainings=(1, 2), tim
         set_up *= {"each training": k * len(trainings), "each batch size": k, "once": 1, "never": 0}[setup]
         per_e = k * sum(trainings) * sum(epoch_seconds[timing(b)] for b in batch_sizes)
         epochs = rounding((minutes * per_minute - set_up) / per_e)
+        if strict:  # the largest E whose grid costs strictly less than the budget
+            epochs = math.ceil((minutes * per_minute - set_up) / per_e) - 1
         return epochs if at_least is None else max(at_least, epochs)
     return grid_epochs
 
@@ -119,6 +121,21 @@ GRID_MISREADINGS = {
     "at least one epoch": {"at_least": 1},
     "a negative E when none fits": {"at_least": None},
 }
+# found by a helper that attacked the question without reading its checks; only the hidden cases catch them
+GRID_HIDDEN_ONLY = {
+    "truncated toward 0, never clamped": {"rounding": int, "at_least": None},
+    "strictly under the budget": {"strict": True},
+}
+
+
+@pytest.mark.parametrize("wrong", GRID_HIDDEN_ONLY.values(), ids=GRID_HIDDEN_ONLY)
+@pytest.mark.parametrize("seed", [0, 1, 2024])
+def test_q2_wrong_counts_the_public_cases_miss_fail_in_the_grader(wrong, seed):
+    namespace = {"np": np, "grid_epochs": grid_epochs_with(**wrong)}
+    assert judging.by_check(NB, "q2_grid_epochs", namespace).status == PASS
+    status, message = judging.by_grader(NB, "q2_grid_epochs", namespace,
+                                        judging.grading_cases(NB, "q2_grid_epochs", seed=seed))
+    assert status != PASS and "hidden case" in message, message
 
 
 def test_q2_the_solution_and_the_reference_pass():
@@ -146,8 +163,9 @@ def test_q2_every_draw_of_hidden_cases_separates_each_misreading(seed):
     that the hidden cases alone reject it, whatever the public ones do)."""
     cases = questions_for(NB)["q2_grid_epochs"].hidden(np.random.default_rng(seed))
     right = [grid_epochs_with()(*args) for args, _ in cases]
-    assert right[-1] == 0 and min(right[:-1]) >= 2  # a budget nothing fits, and grids of real trainings
-    for name, wrong in GRID_MISREADINGS.items():
+    assert right[3] == 0 and min(right[:3]) >= 2  # a budget nothing fits, and grids of real trainings
+    assert right[4] == 4  # the budget exactly on a whole E: it fits
+    for name, wrong in {**GRID_MISREADINGS, **GRID_HIDDEN_ONLY}.items():
         assert [outcome(grid_epochs_with(**wrong), args) for args, _ in cases] != right, name
 
 
@@ -383,6 +401,9 @@ VERDICT_MISREADINGS = {  # name: (how it reads the table, whether the public cas
     "K degrees of freedom": ({"decide": lambda fold: fold["t"] > critical(fold["k"], df_shift=0)}, False),
     "3 folds' critical value for any K": ({"decide": lambda fold: fold["t"] > 4.303}, False),
     "the last of two tied": ({"tie": "last"}, False),
+    # found by a helper's blind attack: n_val / n read for n_val / n_train, a standard error of s * sqrt(2 / K)
+    "ratio read as 1 / K": ({"decide": lambda fold: fold["d"].mean() / (fold["d"].std(ddof=1) * np.sqrt(2 / fold["k"]))
+                             > critical(fold["k"])}, False),
 }
 
 
@@ -560,6 +581,14 @@ def confused_with(reading="rates per true class"):
         elif reading == "lowest recall, most predicted":
             i = int(np.argmin(np.diag(rates)))
             j = int(np.argmax(np.where(np.arange(n) == i, -1, counts.sum(axis=0))))
+        elif reading == "column by column on a tie":
+            j, i = first(rates.T)
+        elif reading == "the classes present only":  # a matrix without labels=: indices shift past a missing class
+            present = np.unique(np.concatenate([true, predicted]))
+            m = len(present)
+            squeezed = np.zeros((m, m))
+            np.add.at(squeezed, (np.searchsorted(present, true), np.searchsorted(present, predicted)), 1)
+            i, j = first(squeezed / np.maximum(squeezed.sum(axis=1, keepdims=True), 1))
         elif reading == "the last of two equal rates":
             flat = np.where(off, -1.0, rates).ravel()
             i, j = divmod(flat.size - 1 - int(np.argmax(flat[::-1])), n)
@@ -573,6 +602,7 @@ CONFUSION_MISREADINGS = {  # how it reads the matrix: whether the public cases a
     "counts": True, "rates per predicted class": True, "the other way round": True, "both directions added": True,
     "the diagonal left in": True, "the share of a class's mistakes": True, "CIFAR-10's names written in": True,
     "lowest recall, most predicted": False, "the last of two equal rates": False, "10 classes written in": False,
+    "column by column on a tie": False, "the classes present only": False,  # found by a helper's blind attack
 }
 
 

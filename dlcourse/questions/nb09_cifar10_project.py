@@ -108,8 +108,15 @@ def _grid_costs(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
         _grid_cost_case(rng, (32, 64), 3, (2.0, 5.0), (0.5, 2.0), int(rng.integers(8, 21)), (0.55, 0.8)),
         _grid_cost_case(rng, (16, 32, 64), 2, (4.0, 8.0), (0.1, 0.3), int(rng.integers(3, 9)), (0.2, 0.45)),
         _grid_cost_case(rng, (64, 128), 5, (1.0, 3.0), (0.5, 1.5), int(rng.integers(2, 7)), (0.2, 0.8)),
-        _grid_cost_case(rng, (32, 64), int(rng.choice([2, 3])), (3.0, 6.0), (0.5, 2.0), 0, (0.5, 0.9)),
+        _grid_cost_case(rng, (32, 64), int(rng.choice([2, 3])), (3.0, 6.0), (0.1, 0.3), 0, (0.2, 0.4)),
+        GRID_EXACT,
     ]
+
+
+# A budget exactly on a whole E (every number exact in binary): the grid of E = 4 costs 90 s, 1.5 minutes, to the
+# second; "fits" includes it. (Found with the set-up overrun by many epochs' worth, above, by a helper that attacked
+# the question without reading its checks: "strictly under the budget" and "not clamped at 0" passed before.)
+GRID_EXACT = ((1.5, 3, {32: 1.25, 64: 0.75}, {32: 1.5, 64: 1.5}), {})
 
 
 # the set-up cell's stand-in timings in the smoke budget (which measures nothing), and two cases with round numbers
@@ -282,6 +289,8 @@ VERDICT_KINDS = {
     "2 folds, clear": (2, [0.050, 0.052], 0.1, True),  # t 29 > 12.71, though the lead is half the winner's spread
     "2 folds, not shown": (2, [0.05, 0.07], 0.0, False),  # ahead on both folds, t 3.46 < 12.71 (K - 1 = 1)
     "tie": (4, [0.0625, -0.0625, 0.03125, -0.03125], 0.03125, False),  # equal means: the first of the two wins
+    # t 3.98 < 4.30; with n_val / n read for n_val / n_train (sqrt(2 / K)) 4.45, which a blind attack found passing
+    "ratio read as 1 / K": (3, [0.029, 0.040, 0.051], 0.0625, False),
 }
 GRID_AXES = ((16, 32, 64, 128), (5, 10, 20, 40))  # batch sizes and epochs the made-up grids draw from
 
@@ -484,7 +493,26 @@ def _confusions(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     from dlcourse.data import CIFAR10_CLASSES
 
     return [_confusion_case(rng, int(rng.choice([11, 12])), answer_last=True),
-            _confusion_case(rng, int(rng.choice([9, 10])), tie=True), _confusion_case(rng, 10, names=CIFAR10_CLASSES)]
+            _confusion_case(rng, int(rng.choice([9, 10])), tie=True), _confusion_case(rng, 10, names=CIFAR10_CLASSES),
+            _fixed_case(rng, READING_ORDER), _fixed_case(rng, ABSENT_CLASS)]
+
+
+# Two cases a helper's blind attack showed missing. 5 classes of 20 images: (0 -> 3) and (2 -> 1) both take 9 (0.45);
+# the first in reading order, row by row, is (0, 3); column by column it would be (2, 1).
+READING_ORDER = (5, {(0, 0): 11, (0, 3): 9, (1, 1): 18, (1, 4): 2, (2, 2): 11, (2, 1): 9, (3, 3): 17, (3, 0): 3,
+                     (4, 4): 16, (4, 2): 4})
+# 6 classes, the third (index 2) with no image and never predicted: the answer (4 -> 5, 0.4) lies after it, so a
+# matrix of the classes present only names another pair.
+ABSENT_CLASS = (6, {(0, 0): 18, (0, 1): 2, (1, 1): 17, (1, 0): 3, (3, 3): 16, (3, 4): 4, (4, 4): 12, (4, 5): 8,
+                    (5, 5): 19, (5, 3): 1})
+
+
+def _fixed_case(rng: np.random.Generator, case: tuple[int, dict[tuple[int, int], int]]) -> tuple[tuple, dict]:
+    """A fixed matrix of ``case`` with drawn class names, its images shuffled."""
+    n, cells = case
+    true, predicted = _labels(cells)
+    shuffle = rng.permutation(len(true))
+    return (true[shuffle], predicted[shuffle], [str(s) for s in rng.choice(NAMES, n, replace=False)]), {}
 
 
 def _labels(cells: dict[tuple[int, int], int]) -> tuple[np.ndarray, np.ndarray]:
