@@ -408,6 +408,13 @@ WRONG_TPE_AHEADS = {
                                  "\n    return bool(t > 0 and p < 0.05)"),
     # a difference either way
     "different on every seed": PER_SEED + "\n    return all(t != r for t, r in bests)",
+    # found by a helper that attacked the question without reading its checks: a tie won by whoever got there first
+    "a tie won by the sampler that reached it first": (
+        'for s in history["TPE"]:'
+        '\n        t, r = list(history["TPE"][s][:n_trials]), list(history["random"][s][:n_trials])'
+        '\n        if max(t) < max(r) or (max(t) == max(r) and t.index(max(t)) >= r.index(max(r))):'
+        '\n            return False'
+        '\n    return True'),
 }
 
 def tpe_ahead_namespace(body: str) -> dict:
