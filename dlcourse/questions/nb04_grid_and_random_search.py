@@ -325,6 +325,24 @@ def _differences(rng: np.random.Generator, k: int, kind: str) -> np.ndarray:
     return -gain + gain / (t * np.sqrt(1 / k + 1 / (k - 1))) * pattern
 
 
+def _search_table(rng: np.random.Generator, folds: np.ndarray, accuracy: np.ndarray) -> tuple[tuple, dict]:
+    """The case ``(cv_results_, K)`` of a search whose macro F1 and accuracy fold scores are ``folds`` and
+    ``accuracy`` (one row per candidate), with drawn fit and score times and parameters."""
+    n, k = folds.shape
+    results: dict[str, Any] = {
+        "mean_fit_time": rng.uniform(1.0, 9.0, n), "std_fit_time": rng.uniform(0.0, 0.5, n),
+        "mean_score_time": rng.uniform(0.05, 0.2, n), "std_score_time": rng.uniform(0.0, 0.02, n),
+        "params": [{"optimizer__learning_rate": float(10.0 ** rng.uniform(-4, -1)), "batch_size": int(b)}
+                   for b in rng.choice([32, 64, 128], n)],
+    }
+    for metric, scores in (("accuracy", accuracy), ("f1_macro", folds)):
+        results.update({f"split{i}_test_{metric}": scores[:, i].copy() for i in range(k)})
+        means = scores.mean(axis=1)
+        results.update({f"mean_test_{metric}": means, f"std_test_{metric}": scores.std(axis=1),
+                        f"rank_test_{metric}": 1 + np.argsort(np.argsort(-means, kind="stable"), kind="stable")})
+    return (results, k), {}
+
+
 def _table_case(rng: np.random.Generator, name: str) -> tuple[tuple, dict]:
     """A made-up ``cv_results_`` of a search that scored accuracy and macro F1 on K folds: the winner, the
     candidates of ``_TABLES[name]`` and 1 to 4 (1, with two folds) far behind, in a drawn order. Every candidate
@@ -343,18 +361,7 @@ def _table_case(rng: np.random.Generator, name: str) -> tuple[tuple, dict]:
         folds[row] = winner + _differences(rng, k, kind)
     accuracy = np.clip(folds + rng.uniform(0.0, 0.03, (n, k)), 0.0, 1.0)
     accuracy[rows[-1]] = 0.99 + rng.uniform(-0.001, 0.001, k)  # a candidate far behind on macro F1
-    results: dict[str, Any] = {
-        "mean_fit_time": rng.uniform(1.0, 9.0, n), "std_fit_time": rng.uniform(0.0, 0.5, n),
-        "mean_score_time": rng.uniform(0.05, 0.2, n), "std_score_time": rng.uniform(0.0, 0.02, n),
-        "params": [{"optimizer__learning_rate": float(10.0 ** rng.uniform(-4, -1)), "batch_size": int(b)}
-                   for b in rng.choice([32, 64, 128], n)],
-    }
-    for metric, scores in (("accuracy", accuracy), ("f1_macro", folds)):
-        results.update({f"split{i}_test_{metric}": scores[:, i].copy() for i in range(k)})
-        means = scores.mean(axis=1)
-        results.update({f"mean_test_{metric}": means, f"std_test_{metric}": scores.std(axis=1),
-                        f"rank_test_{metric}": 1 + np.argsort(np.argsort(-means, kind="stable"), kind="stable")})
-    return (results, k), {}
+    return _search_table(rng, folds, accuracy)
 
 
 def _tie_table(rng: np.random.Generator) -> tuple[tuple, dict]:
@@ -375,17 +382,7 @@ def _tie_table(rng: np.random.Generator) -> tuple[tuple, dict]:
         folds[row] = np.asarray(units, dtype=float) * unit
     accuracy = np.clip(folds + rng.uniform(0.0, 0.03, (n, k)), 0.0, 1.0)
     accuracy[rows[-1]] = 0.99 + rng.uniform(-0.001, 0.001, k)  # a candidate far behind on macro F1
-    results: dict[str, Any] = {
-        "mean_fit_time": rng.uniform(1.0, 9.0, n), "std_fit_time": rng.uniform(0.0, 0.5, n),
-        "params": [{"optimizer__learning_rate": float(10.0 ** rng.uniform(-4, -1)), "batch_size": int(b)}
-                   for b in rng.choice([32, 64, 128], n)],
-    }
-    for metric, scores in (("accuracy", accuracy), ("f1_macro", folds)):
-        results.update({f"split{i}_test_{metric}": scores[:, i].copy() for i in range(k)})
-        means = scores.mean(axis=1)
-        results.update({f"mean_test_{metric}": means, f"std_test_{metric}": scores.std(axis=1),
-                        f"rank_test_{metric}": 1 + np.argsort(np.argsort(-means, kind="stable"), kind="stable")})
-    return (results, k), {}
+    return _search_table(rng, folds, accuracy)
 
 
 def _tables(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
