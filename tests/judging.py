@@ -22,6 +22,7 @@ import numpy as np
 
 from dlcourse.assessment import encoding
 from dlcourse.assessment.judge import Verdict
+from dlcourse.assessment.status import Status
 from dlcourse.assessment.evaluate import evaluate
 from dlcourse.assessment.questions import Case, FunctionQuestion, ValueQuestion, questions_for
 from dlcourse.checking import Checker
@@ -109,6 +110,16 @@ def assert_rejected(notebook: str, qid: str, namespace: Mapping[str, Any], *phra
         assert phrase in checked.message, checked.message
         assert phrase in message, message
     return checked, message
+
+
+def assert_only_hidden_cases_reject(notebook: str, qid: str, namespace: Mapping[str, Any],
+                                    seed: int | None = None) -> None:
+    """A wrong answer the public cases cannot tell from a right one: ``check`` passes it, and the grader, on the
+    public cases and the hidden ones drawn with ``seed`` (default: ``grading_cases``'s), fails it on a hidden case."""
+    assert by_check(notebook, qid, namespace).status == Status.PASSED, "the public cases already catch it"
+    cases = grading_cases(notebook, qid) if seed is None else grading_cases(notebook, qid, seed=seed)
+    status, message = by_grader(notebook, qid, namespace, cases)
+    assert status != Status.PASSED and "hidden case" in message, message
 
 
 def assert_accepted(notebook: str, qid: str, namespace: Mapping[str, Any]) -> None:
