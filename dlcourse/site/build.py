@@ -161,10 +161,6 @@ def stage(lessons: list[Path], src: Path) -> list[Path]:
     return staged
 
 
-def code_of(notebook: nbformat.NotebookNode) -> list[str]:
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-
-
 def take_executed(staged: list[Path], folder: Path, cache_dir: Path, budget: str) -> list[str]:
     """Put in the cache each staged lesson that ``folder`` holds executed with the same code (by the test
     suite, in this budget); the names taken. The pages say this machine ran them, when the file was written."""
@@ -188,14 +184,12 @@ def take_executed(staged: list[Path], folder: Path, cache_dir: Path, budget: str
             print(f"  {path.stem}: the executed copy in {folder} ran in the {ran_in} budget: executing it here",
                   flush=True)
             continue
-        if code_of(notebook) != code_of(executed):
+        code, ran = ([c for c in nb.cells if c.cell_type == "code"] for nb in (notebook, executed))
+        if [c.source for c in code] != [c.source for c in ran]:
             print(f"  {path.stem}: the executed copy in {folder} has other code: executing it here", flush=True)
             continue
-        ran = iter([c for c in executed.cells if c.cell_type == "code"])
-        for cell in notebook.cells:
-            if cell.cell_type == "code":
-                done = next(ran)
-                cell.outputs, cell.execution_count = done.outputs, done.execution_count
+        for cell, done in zip(code, ran):
+            cell.outputs, cell.execution_count = done.outputs, done.execution_count
         record = cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path)), check_validity=False, overwrite=True)
         when = datetime.fromtimestamp(source.stat().st_mtime, timezone.utc)
         machines[record.hashkey] = this_machine(budget, when)
