@@ -5,6 +5,8 @@
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --baseline
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --time-epochs
     DLCOURSE_DATA=/path/to/datasets python benchmarks/cifar_subset.py --smoke --seeds 0   # does it run?
+    ONEDNN_MAX_CPU_ISA=AVX2 DLCOURSE_DATA=... python benchmarks/cifar_subset.py --seeds 0 1 2 --no-validation
+    # ^ a CPU without AVX-512 emulated (oneDNN's kernels limited to AVX2), test accuracy only
 
 (``/path/to/datasets`` holds ``cifar-10-batches-py/``: see datasets/README.md.)
 
@@ -93,8 +95,8 @@ def load_data():
 # Lesson 09's recipe (its own functions) at three widths, and one variant of its
 # regularization. Each candidate gets the number of epochs that costs about the same training time on
 # 2 CPU cores with oneDNN's kernels (per-epoch times on 5,000 images, batch 64, measured alone with
-# --time-epochs, 2026-11-27: 4.4 s, 5.1 s and 10.7 s for the three widths), 440–470 s of training on
-# the 5,000 images, so the comparison asks which network makes the best use of a fixed 7 to 8 minutes.
+# --time-epochs, 2026-11-27, on the developers' AMD EPYC with AVX-512: 4.4 s, 5.1 s and 10.7 s for the
+# three widths), 440–470 s of training on the 5,000 images, so the comparison asks which network makes the best use of a fixed 7 to 8 minutes.
 # Measured with seed 0 (2026-11-27, the four side by side): validation accuracy 0.743, 0.749, 0.731 and
 # 0.761 (0.747, 0.757, 0.742 and 0.771 with flip TTA). The last is lesson 09's (its defaults).
 CANDIDATES = {
@@ -193,9 +195,9 @@ def time_epochs() -> None:
 # --------------------------------------------------------------------------- one seed
 
 
-def one_seed(seed: int, minutes: float, epochs: int | None) -> dict:
-    """The epochs that fit ``minutes`` (or ``epochs``); validation accuracy (fit split), then the refit on all
-    images: test accuracy, time against the plan, memory."""
+def one_seed(seed: int, minutes: float, epochs: int | None, validation: bool = True) -> dict:
+    """The epochs that fit ``minutes`` (or ``epochs``); validation accuracy (fit split; skipped if not
+    ``validation``), then the refit on all images: test accuracy, time against the plan, memory."""
     import keras
 
     from dlcourse.cifar_project import build_improved_cnn, compile_improved, time_improved_epoch
@@ -205,8 +207,8 @@ def one_seed(seed: int, minutes: float, epochs: int | None) -> dict:
                        minutes_name="--minutes", epochs_name="--epochs")
     epochs = plan.epochs
     result = {"seed": seed, "epochs": epochs, "plan": str(plan), "expected": plan.seconds,
-              "n_test": len(split["test"][1])}
-    for part in ("fit", "all"):  # first choose-on-validation's measurement, then the lesson's final training
+              "n_test": len(split["test"][1]), "val": None, "val_tta": None}
+    for part in ("fit", "all") if validation else ("all",):  # first choose-on-validation's measurement, then the lesson's final training
         x, y = split[part]
         keras.utils.set_random_seed(seed)
         model = compile_improved(build_improved_cnn(), -(-len(x) // BATCH), epochs)
@@ -256,6 +258,9 @@ def main() -> int:
                         "default all, each in its own process, side by side")
     parser.add_argument("--time-epochs", action="store_true", help="time an epoch of each candidate's network")
     parser.add_argument("--baseline", action="store_true", help="also train the lesson's CNN (first seed)")
+    parser.add_argument("--no-validation", action="store_true",
+                        help="skip each seed's training on the 4,000 images scored on validation (half the time): "
+                             "only the lesson's final training on all images and its test accuracy")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # one seed, JSON out
     parser.add_argument("--candidate-worker", type=int, help=argparse.SUPPRESS)  # one candidate, JSON out
     args = parser.parse_args()
@@ -266,11 +271,17 @@ def main() -> int:
         print("RESULT " + json.dumps(one_candidate(args.candidate_worker, args.seeds[0])), flush=True)
         return 0
     if args.worker is not None:
-        print("RESULT " + json.dumps(one_seed(args.worker, args.minutes, args.epochs)), flush=True)
+        print("RESULT " + json.dumps(one_seed(args.worker, args.minutes, args.epochs, not args.no_validation)),
+              flush=True)
         return 0
     import keras
 
-    print(f"cores: {os.cpu_count()}, keras {keras.__version__}, DLCOURSE_DATA={os.environ.get('DLCOURSE_DATA')}, "
+    from dlcourse.site.machine import cpu_model, has_avx512
+
+    isa_limit = os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip()
+    print(f"{cpu_model()}, {os.cpu_count()} cores, {'with' if has_avx512() else 'without'} AVX-512"
+          + (f", oneDNN limited to {isa_limit} (ONEDNN_MAX_CPU_ISA)" if isa_limit else "")
+          + f"; keras {keras.__version__}, DLCOURSE_DATA={os.environ.get('DLCOURSE_DATA')}, "
           f"load average {load_average():.1f}", flush=True)
     if args.time_epochs:
         time_epochs()
@@ -284,6 +295,7 @@ def main() -> int:
     for seed in args.seeds:  # one fresh process per seed: its own peak memory
         command = [sys.executable, __file__, "--worker", str(seed), "--minutes", str(args.minutes)]
         command += [] if args.epochs is None else ["--epochs", str(args.epochs)]
+        command += ["--no-validation"] if args.no_validation else []
         run = subprocess.run(command, capture_output=True, text=True)  # inherits DLCOURSE_BUDGET (--smoke)
         if run.returncode != 0:
             print(run.stdout, run.stderr, sep="\n", file=sys.stderr)
@@ -293,7 +305,8 @@ def main() -> int:
         r = results[-1]
         expected = "" if r["expected"] is None else f" (the plan expected {r['expected']:.0f} s)"
         print(f"seed {seed}: {r['plan']}", flush=True)
-        print(f"seed {seed}: {r['epochs']} epochs, validation {r['val']:.4f} (flip TTA {r['val_tta']:.4f}), "
+        validation = "" if r["val"] is None else f"validation {r['val']:.4f} (flip TTA {r['val_tta']:.4f}), "
+        print(f"seed {seed}: {r['epochs']} epochs, {validation}"
               f"test {r['test']:.4f} (without TTA {r['test_plain']:.4f}), "
               f"training {r['seconds']:.0f} s wall{expected}, {r['cpu_half']:.0f} s CPU/2, "
               f"load average {r['load']:.1f}, peak memory {r['peak_mb']:.0f} MB", flush=True)
@@ -304,12 +317,15 @@ def main() -> int:
     print(f"{'seed':>4} {'epochs':>6} {'val':>7} {'val+TTA':>8} {'test+TTA':>9} {'test':>7} {'wall s':>7} "
           f"{'CPU s/2':>8} {'load':>5} {'peak MB':>8}")
     for r in results:
-        print(f"{r['seed']:>4} {r['epochs']:>6} {r['val']:7.4f} {r['val_tta']:8.4f} {r['test']:9.4f} "
+        val = f"{'—':>7} {'—':>8}" if r["val"] is None else f"{r['val']:7.4f} {r['val_tta']:8.4f}"
+        print(f"{r['seed']:>4} {r['epochs']:>6} {val} {r['test']:9.4f} "
               f"{r['test_plain']:7.4f} {r['seconds']:7.0f} {r['cpu_half']:8.0f} {r['load']:5.1f} {r['peak_mb']:8.0f}")
     for key, label, form in (("val", "validation", ".4f"), ("val_tta", "validation (flip TTA)", ".4f"),
                              ("test", "test (flip TTA)", ".4f"), ("seconds", "training s (wall)", ".0f"),
                              ("cpu_half", "training s (CPU/2)", ".0f"), ("peak_mb", "peak MB", ".0f")):
-        values = [r[key] for r in results]
+        values = [r[key] for r in results if r[key] is not None]
+        if not values:
+            continue
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         print(f"{label:<22} mean {statistics.mean(values):9{form}}  std {spread:8{form}}  "
               f"min {min(values):9{form}}  max {max(values):9{form}}")
