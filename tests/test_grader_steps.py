@@ -137,6 +137,16 @@ def test_score_turns_a_missing_definition_after_an_error_into_that_error():
     assert grade.status == Status.ERROR and "your cell raised NameError" in grade.message
 
 
+def test_score_calls_a_stub_that_still_raises_missing_as_for_a_function_question():
+    """An untouched value-question stub raises NotImplementedError in the student's own cell: 'missing',
+    the label an untouched function-question stub gets, not 'error'."""
+    report = {"q1_error_rate": {"kind": "function", "defined": False}}
+    runs = {"q1_error_rate": (CellRun(CellStatus.ERROR, "NotImplementedError: q1_error_rate: write the code"),
+                              CellRun(CellStatus.OK))}
+    grade = _score(report, runs)["q1_error_rate"]
+    assert grade.status == Status.MISSING and "not answered yet" in grade.message and grade.points == 0
+
+
 def test_score_without_a_cell_is_missing():
     grades = _score({}, {}, code={})
     assert all(grades[qid].status == Status.MISSING for qid in QIDS)

@@ -242,6 +242,9 @@ def _own_cell_problem(qid: str, own: CellRun) -> Verdict | None:
     """Why the student's own cell gave nothing to grade, if it timed out or raised."""
     if own.status == CellStatus.TIMEOUT:
         return Verdict(qid, Status.TIMEOUT, f"your cell {own.message}")
+    if own.status == CellStatus.ERROR and own.message.startswith("NotImplementedError"):  # the stub, untouched
+        return Verdict(qid, Status.MISSING, "not answered yet: your cell still raises NotImplementedError "
+                                            "(replace the `raise NotImplementedError` line with your code)")
     if own.status == CellStatus.ERROR:
         return Verdict(qid, Status.ERROR, f"your cell raised {own.message}")
     return None
