@@ -33,7 +33,8 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(path: Path, timeout: int) -> tuple[float, int]:
+def run(path: Path, timeout: int, with_text: bool = False) -> tuple:
+    """Wall seconds and errors of one run of ``path`` (and, ``with_text``, the text of its outputs)."""
     notebook = nbformat.read(path, as_version=4)
     # as in the tests: cells tagged nbval-skip (e.g. one that starts a TensorBoard server) do not run
     notebook.cells = [c for c in notebook.cells if "nbval-skip" not in c.metadata.get("tags", [])]
@@ -43,7 +44,11 @@ def run(path: Path, timeout: int) -> tuple[float, int]:
     client.execute()
     seconds = time.perf_counter() - start
     errors = sum(out.output_type == "error" for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs)
-    return seconds, errors
+    if not with_text:
+        return seconds, errors
+    texts = [out.get("text", "") or "".join(out.get("data", {}).get("text/plain", ""))
+             for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    return seconds, errors, texts
 
 
 def main() -> int:
