@@ -431,8 +431,9 @@ QUESTIONS = [
         rubric=("Full marks: (1) states the verdict with the student's own numbers (mean per-fold difference, how "
                 "many folds each setting won, t against the critical value); (2) says why the comparison is paired "
                 "(same folds: fold difficulty cancels) and that the standard deviation of each setting's fold "
-                "scores is not an error bar for comparing them; (3) names a limit: even the corrected test is "
-                "approximate/optimistic because training sets overlap (and seeds vary), a non-significant result "
+                "scores is not an error bar for comparing them; (3) names a limit: even the corrected test is only "
+                "approximate (its correction for the overlapping training sets is a heuristic, and seeds vary), a "
+                "non-significant result "
                 "does not show the settings are equal, and the result holds for this data and budget only. "
                 "One point for (1), one for (2)+(3)."),
     ),
