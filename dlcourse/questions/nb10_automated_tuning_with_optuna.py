@@ -721,8 +721,9 @@ QUESTIONS = [
                "completed trials (pruned ones are left out) that the parameter explains, estimated by fANOVA on a "
                "random forest (the evaluator the plot cell passes explicitly; Optuna 5's default would be "
                "PED-ANOVA), not whether a large or small value is good, nor a causal effect in general; (3) explains "
-               "that units_1/units_2 are missing because fANOVA uses only parameters present in every completed "
-               "trial, which leaves the conditional ones out (PED-ANOVA, the default, would include them); (4) says "
+               "that units_1/units_2, where missing, are missing because fANOVA uses only parameters present in every "
+               "completed trial, which leaves a conditional one out as soon as one completed trial lacks it "
+               "(PED-ANOVA, the default, would include them); (4) says "
                "a small difference or a ranking from few trials is not reliable: confirm it with more trials or "
                "with a study run with another sampler seed (the evaluator's own seed only varies the forest), and "
                "check the slice plot or the best trial for the direction.",
