@@ -4,7 +4,7 @@ Where :func:`load_cifar10` looks, in order:
 
 1. the ``data_dir`` argument;
 2. the folder named by the environment variable ``DLCOURSE_DATA``;
-3. the course cache (``datasets/cache/`` in a checkout, else ``~/.cache/dlcourse``);
+3. the course cache (``$DLCOURSE_CACHE`` if set, else ``datasets/cache/`` in a checkout, else ``~/.cache/dlcourse``);
 4. the official "CIFAR-10 python version" archive, downloaded once into the cache,
    its checksum verified.
 
