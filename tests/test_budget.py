@@ -417,3 +417,22 @@ def test_each_lesson_prints_its_expected_time_in_the_full_budget(notebook, monke
     assert sum(printed[0].values()) == pytest.approx(TIMED_LESSONS[notebook](namespace))
     out = capsys.readouterr().out
     assert "Expected on this machine: about" in out and "s per epoch" in out
+
+
+def test_tqdm_disable_turns_off_the_notebook_bars_too(monkeypatch):
+    """The site's kernels set TQDM_DISABLE=1; tqdm's notebook bar ignores it unless dlcourse says otherwise
+    (a static page would show the bar's text stand-in at 0 %)."""
+    import tqdm.notebook
+
+    import dlcourse
+
+    monkeypatch.setattr(tqdm.notebook.tqdm_notebook, "__init__", tqdm.notebook.tqdm_notebook.__init__)  # restored after
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    dlcourse._honour_tqdm_disable()
+    assert not getattr(tqdm.notebook.tqdm_notebook.__init__, "dlcourse_disabled", False)  # unset: bars stay on
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    dlcourse._honour_tqdm_disable()
+    dlcourse._honour_tqdm_disable()  # twice: wrapped once
+    bar = tqdm.notebook.tqdm(total=3, desc="test")
+    assert bar.disable
+    bar.close()
