@@ -129,8 +129,9 @@ def header(app: Sphinx, docname: str) -> str:
         machine: Machine | None = getattr(app, "dlcourse_machines", {}).get(docname)
         told = machine.describe() if machine else (f"Outputs of the {app.config.dlcourse_budget} budget, "
                                                    "from an execution cache that does not say which machine ran it.")
-        parts.append(f'<p class="dlcourse-provenance">{html.escape(told)} Your own run will differ slightly '
-                     "(another machine, other library versions).</p>")
+        parts.append(f'<p class="dlcourse-provenance">{html.escape(told)} Your own run will differ: other '
+                     "library versions and another CPU give other numbers, and where a lesson trains for a budget "
+                     "in minutes (lessons 08 and 09), a faster or slower machine fits more or fewer epochs.</p>")
     parts.append("</div>")
     return "".join(parts)
 
