@@ -226,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_STORAGE
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     if args.n_trials <= 0 or len(study.get_trials(deepcopy=False, states=finished)) >= args.n_trials:
-        print(f"worker {worker}: study {args.study!r} in {describe_storage(args.storage)} holds "
-              f"{len(study.trials)} trials; nothing to run", flush=True)
+        why = "--n-trials 0 asks for none" if args.n_trials <= 0 else f"the target of {args.n_trials} is reached"
+        print(f"worker {worker}: study {args.study!r} {'is ready' if args.create else 'found'} in "
+              f"{describe_storage(args.storage)} with {len(study.trials)} trials; no trial to run ({why})", flush=True)
         return 0
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
