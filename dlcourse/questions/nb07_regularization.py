@@ -328,8 +328,9 @@ QUESTIONS = [
         id="q7_why_not_val_loss", points=1,
         rubric="Names the run with the lowest final val_loss in the student's own table and says whether it is "
                "also the run chosen by validation accuracy (in the model run it is: \"none\"); explains that Keras "
-               "adds the weight penalty (λΣw² for L2, λΣ|w| for L1, over the kernels) to val_loss as to loss, so penalized runs look worse on val_loss whatever their "
-               "predictions; says to compare on validation accuracy or on the cross-entropy without the penalty. "
+               "adds the weight penalty (λΣw² for L2, λΣ|w| for L1, over the kernels) to val_loss as to loss, so "
+               "penalized runs look worse on val_loss by the size of their penalty, however good their predictions; "
+               "says to compare on validation accuracy or on the cross-entropy without the penalty. "
                "Half credit for the mechanism without the student's numbers.",
     ),
     WrittenQuestion(

@@ -595,7 +595,7 @@ QUESTIONS = [
                "changes with their effect: augmentation (new versions of every image each epoch, so it cannot "
                "memorise pixels; the train/validation gap of question 5's augmented run), batch normalization "
                "(faster, stabler training of a deeper network), AdamW's decoupled weight decay (not an L2 penalty, "
-               "which under Adam is not weight decay) and dropout (keep weights small / perturb the network), "
+               "which under Adam is not weight decay; keeps weights small) and dropout (perturbs the network), "
                "global average pooling (far fewer weights than a large dense layer), the cosine schedule (large "
                "steps early, small late), and the refit on all training images. Numbers stated must be the ones "
                "the student's run printed.",
