@@ -237,8 +237,10 @@ class EpochPlan:
         if self.minutes is None:
             return (f"{self.epochs_name} = {self.epochs}, fixed in the setup cell: {per_epoch} → {expected}. "
                     f"Set {self.epochs_name} = None to choose the epochs from the budget in minutes.")
+        rerun = (f"pass {self.epochs_name} {self.epochs}" if self.epochs_name.startswith("--")  # a script's option
+                 else f"set {self.epochs_name} = {self.epochs} in the setup cell")
         return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}). "
-                f"To rerun exactly this training, set {self.epochs_name} = {self.epochs} in the setup cell.")
+                f"To rerun exactly this training, {rerun}.")
 
 
 def plan_epochs(minutes: float, measure: Callable[[], EpochTiming], *, fixed: int | None = None,
