@@ -363,12 +363,6 @@ def test_hyperband_is_planned_as_keras_tuner_runs_it(max_epochs, factor, tmp_pat
 # Each of lessons 03-07 in the full budget, up to its timing cell, with the timing faked: the cell must run
 # (its unit of work is called once, for one epoch, to show that it trains) and print the expected time of
 # every part from the trainings it counts. Nothing is timed; the sums below are the lessons' own counts.
-def _lesson_06_parts(trial: EpochTiming, seeds: int) -> float:
-    """Hyperband's trials twice (section 3, and in each seed's comparison); the grid, random and Bayesian trials."""
-    hyperband = sum(n * trial.training_seconds(e) for n, e in [(9, 1), (3, 2), (1, 6), (5, 3), (2, 6), (3, 9)])
-    return (1 + seeds) * hyperband + seeds * (27 + 9 + 9) * trial.training_seconds(9)
-
-
 FAKE = EpochTiming(seconds_per_epoch=0.5, setup_seconds=2.0, images=1)
 TIMED_LESSONS = {  # notebook: (what the full budget's parts add up to, from the setup cell's sizes)
     "lessons/03_hyperparameters_and_validation.ipynb":
@@ -380,9 +374,10 @@ TIMED_LESSONS = {  # notebook: (what the full budget's parts add up to, from the
         + FAKE.training_seconds(27),  # grid and random search with their refits; halving 9 x 3, 3 x 9, 1 x 27, refit
     "lessons/05_bayesian_optimization.ipynb":
         lambda ns: (ns["N_ITER"] * ns["N_FOLDS"] + 1) * FAKE.training_seconds(ns["EPOCHS"]),
-    "lessons/06_hyperband_and_experiment_tracking.ipynb":  # the timed unit is a search of TIMED_TRIALS trials
-        lambda ns: _lesson_06_parts(EpochTiming(FAKE.seconds_per_epoch / ns["TIMED_TRIALS"],
-                                                FAKE.setup_seconds / ns["TIMED_TRIALS"], 1), len(ns["SEEDS"])),
+    "lessons/06_hyperband_and_experiment_tracking.ipynb":
+        lambda ns: (1 + len(ns["SEEDS"])) * sum(n * FAKE.training_seconds(e) for n, e in [(9, 1), (3, 2), (1, 6),
+                                                                                          (5, 3), (2, 6), (3, 9)])
+        + len(ns["SEEDS"]) * (27 + 9 + 9) * FAKE.training_seconds(9),  # Hyperband twice; grid, random, Bayesian
     "lessons/07_regularization.ipynb": lambda ns: 6 * FAKE.training_seconds(ns["EPOCHS"]),
 }
 
