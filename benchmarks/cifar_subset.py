@@ -276,12 +276,9 @@ def main() -> int:
         return 0
     import keras
 
-    from dlcourse.site.machine import cpu_model, has_avx512
+    from dlcourse.site.machine import cpu_line
 
-    isa_limit = os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip()
-    print(f"{cpu_model()}, {os.cpu_count()} cores, {'with' if has_avx512() else 'without'} AVX-512"
-          + (f", oneDNN limited to {isa_limit} (ONEDNN_MAX_CPU_ISA)" if isa_limit else "")
-          + f"; keras {keras.__version__}, DLCOURSE_DATA={os.environ.get('DLCOURSE_DATA')}, "
+    print(f"{cpu_line()}; keras {keras.__version__}, DLCOURSE_DATA={os.environ.get('DLCOURSE_DATA')}, "
           f"load average {load_average():.1f}", flush=True)
     if args.time_epochs:
         time_epochs()

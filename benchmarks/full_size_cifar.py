@@ -94,12 +94,9 @@ def main() -> int:
         (hook / "sitecustomize.py").write_text(HOOK.format(variant=VARIANT, sums=json.dumps(sums)))
         os.environ.update(DLCOURSE_BUDGET="full", DLCOURSE_DATA=str(data),
                           PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
-        from dlcourse.site.machine import cpu_model, has_avx512
+        from dlcourse.site.machine import cpu_line
 
-        isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "")
-        print(f"{cpu_model()}, {os.cpu_count()} cores, {'with' if has_avx512() else 'without'} AVX-512"
-              + (f", oneDNN limited to {isa}" if isa else "") + f"; data: 50,000 + 10,000 images ({VARIANT})",
-              flush=True)
+        print(f"{cpu_line()}; data: 50,000 + 10,000 images ({VARIANT})", flush=True)
         for path in args.notebooks:
             load = os.getloadavg()[0]
             seconds, errors, texts = run(path.resolve(), args.timeout, with_text=True)

@@ -17,6 +17,9 @@ from dlcourse.assessment.encoding import from_jsonable
 from dlcourse.assessment.questions import Case, FunctionQuestion, Question, ValueQuestion, WrittenQuestion
 from dlcourse.assessment.status import Status
 
+# for a question whose stub is still there, in check and in the grader alike
+NOT_ANSWERED = "not answered yet: replace the `raise NotImplementedError` line with your code."
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -114,8 +117,7 @@ def _judge_function(question: FunctionQuestion, cases: list[Case], report: Mappi
     if not isinstance(outputs, list) or len(outputs) != len(cases):
         return Verdict(question.id, Status.ERROR, "the check reported the wrong number of cases (was it tampered with?)")
     if any(isinstance(o, Mapping) and o.get("missing") for o in outputs):
-        return Verdict(question.id, Status.MISSING,
-                       "not answered yet: replace the `raise NotImplementedError` line with your code.", 0, len(cases))
+        return Verdict(question.id, Status.MISSING, NOT_ANSWERED, 0, len(cases))
     n_hidden = len(cases) - n_public
     failed: list[str] = []
     first: tuple[Status, str, str] | None = None  # status, student's message, instructor's detail

@@ -32,7 +32,7 @@ import numpy as np
 
 from dlcourse.assessment import encoding
 from dlcourse.assessment.compare import describe_difference
-from dlcourse.assessment.judge import Verdict, judge, judge_written
+from dlcourse.assessment.judge import NOT_ANSWERED, Verdict, judge, judge_written
 from dlcourse.assessment.questions import Case, FunctionQuestion, Question, ValueQuestion, WrittenQuestion, questions_for
 from dlcourse.assessment.status import Status
 from dlcourse.exercises import exercise_id
@@ -243,8 +243,7 @@ def _own_cell_problem(qid: str, own: CellRun) -> Verdict | None:
     if own.status == CellStatus.TIMEOUT:
         return Verdict(qid, Status.TIMEOUT, f"your cell {own.message}")
     if own.status == CellStatus.ERROR and own.message.startswith("NotImplementedError"):  # the stub, untouched
-        return Verdict(qid, Status.MISSING, "not answered yet: your cell still raises NotImplementedError "
-                                            "(replace the `raise NotImplementedError` line with your code)")
+        return Verdict(qid, Status.MISSING, NOT_ANSWERED)
     if own.status == CellStatus.ERROR:
         return Verdict(qid, Status.ERROR, f"your cell raised {own.message}")
     return None

@@ -58,13 +58,25 @@ def has_avx512() -> bool:
         return False
 
 
+def isa_limit() -> str:
+    """oneDNN's instruction-set limit (``ONEDNN_MAX_CPU_ISA``, e.g. "AVX2": a CPU without AVX-512 emulated), or ""."""
+    return os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+
+
+def cpu_line() -> str:
+    """This CPU for a benchmark's first line: model, cores, AVX-512 or not, and oneDNN's limit if set."""
+    limit = isa_limit()
+    return (f"{cpu_model()}, {os.cpu_count()} cores, {'with' if has_avx512() else 'without'} AVX-512"
+            + (f", oneDNN limited to {limit} (ONEDNN_MAX_CPU_ISA)" if limit else ""))
+
+
 def this_machine(budget: str, when: datetime | None = None) -> Machine:
     """This machine, running the course's installed release in ``budget``."""
     from dlcourse import __version__
 
     when = when or datetime.now(timezone.utc)
     return Machine(cpu_model(), has_avx512(), os.cpu_count() or 1, when.astimezone(timezone.utc).date().isoformat(),
-                   __version__, budget, os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper())
+                   __version__, budget, isa_limit())
 
 
 def load_provenance(cache: Path) -> dict[str, Machine]:
