@@ -15,6 +15,9 @@ The notebooks that train on CIFAR-10 (lessons 08 and 09, exercise 09, and
 - :func:`plan_epochs`: the epochs that fit a budget in minutes (``TRAIN_MINUTES``), or the
   epochs a student fixed, printed with the reason; the learning-rate schedule is then set
   for exactly ``plan.epochs``;
+- :func:`keep_to_budget` (lesson 09 and the benchmark): a callback that times the first epochs
+  of the real training, chooses the epochs again from them (the schedule's decay starts only
+  after them), and stops a training that slows down before it runs over (:class:`TimeBudget`);
 - :func:`epoch_progress`: one progress bar, with the time left, over many trainings
   (a grid search's fits).
 
@@ -222,11 +225,18 @@ class EpochPlan:
     timing: EpochTiming | None  # None in the smoke budget (nothing measured)
     minutes: float | None  # the budget, when it chose the epochs
     epochs_name: str = "EPOCHS"
+    replans: bool = False  # the training re-plans the epochs from its first real epochs (keep_to_budget)
 
     @property
     def seconds(self) -> float | None:
         """The expected training time on this machine (None when nothing was measured)."""
         return None if self.timing is None else self.timing.training_seconds(self.epochs)
+
+    def rerun(self, epochs: int) -> str:
+        """How to rerun a training of ``epochs`` epochs exactly: the setup cell's variable, or a script's option."""
+        if self.epochs_name.startswith("--"):
+            return f"pass {self.epochs_name} {epochs}"
+        return f"set {self.epochs_name} = {epochs} in the setup cell"
 
     def __str__(self) -> str:
         if self.timing is None:
@@ -237,22 +247,26 @@ class EpochPlan:
         if self.minutes is None:
             return (f"{self.epochs_name} = {self.epochs}, fixed in the setup cell: {per_epoch} → {expected}. "
                     f"Set {self.epochs_name} = None to choose the epochs from the budget in minutes.")
-        rerun = (f"pass {self.epochs_name} {self.epochs}" if self.epochs_name.startswith("--")  # a script's option
-                 else f"set {self.epochs_name} = {self.epochs} in the setup cell")
+        rerun = self.rerun(self.epochs)
+        if self.replans:
+            return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}), for now: the "
+                    "training times its first epochs and chooses again from their real time, and prints the "
+                    "number that reruns it exactly.")
         return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}). "
                 f"To rerun exactly this training, {rerun}.")
 
 
 def plan_epochs(minutes: float, measure: Callable[[], EpochTiming], *, fixed: int | None = None,
                 smoke: bool | None = None, smoke_epochs: int = 1, minutes_name: str = "TRAIN_MINUTES",
-                epochs_name: str = "EPOCHS") -> EpochPlan:
+                epochs_name: str = "EPOCHS", replans: bool = False) -> EpochPlan:
     """The epochs of a training: ``fixed`` if a number is given, else as many as fit in ``minutes``; prints why.
 
     ``measure`` returns this machine's :class:`EpochTiming` (usually a :func:`time_epoch` call);
     it is called in the full budget only, also with ``fixed`` epochs (for the expected time, and
     so that a fixed rerun repeats every step of the run it copies). In the smoke budget it is
     never called and the plan is ``smoke_epochs``. The names are those of the setup cell's
-    variables, for the printed sentence and the error messages.
+    variables, for the printed sentence and the error messages. ``replans``: the training will
+    keep to the minutes with :func:`keep_to_budget`, which may change the epochs (the sentence says so).
     """
     if smoke if smoke is not None else is_smoke():
         plan = EpochPlan(smoke_epochs, None, None, epochs_name)
@@ -269,9 +283,143 @@ def plan_epochs(minutes: float, measure: Callable[[], EpochTiming], *, fixed: in
         plan = EpochPlan(fixed, timing, None, epochs_name)
     else:
         plan = EpochPlan(epochs_that_fit(minutes, timing, minutes_name=minutes_name, epochs_name=epochs_name),
-                         timing, minutes, epochs_name)
+                         timing, minutes, epochs_name, replans)
     print(plan)
     return plan
+
+
+class TimeBudget:
+    """Keeps a training of :func:`plan_epochs`' plan to its minutes while it runs; no Keras here (tests).
+
+    The plan's epochs come from a few timed batches before training, and a shared or throttled
+    machine can run the real epochs a third slower or faster than that. So the learning rate
+    holds its peak for the first ``hold_epochs`` epochs, which are timed; at the end of the
+    hold the epochs are chosen again from their real time, and only then does the schedule's
+    decay start, over exactly the epochs chosen. The learning rate of every step therefore
+    depends only on the final number of epochs: a rerun with that number fixed repeats the run.
+    If the machine then slows down so much that the next epoch would end after the budget,
+    the training stops early (:attr:`stopped_early`) rather than run over.
+
+    A plan with fixed epochs (or the smoke budget) is kept as it is: no re-planning, no early stop.
+    """
+
+    def __init__(self, plan: EpochPlan, hold_epochs: int, *, most_epochs: int | None = None) -> None:
+        self.plan, self.hold = plan, hold_epochs
+        self.epochs = plan.epochs  # the current plan; final once the hold is over
+        self.timed = plan.minutes is not None and plan.timing is not None
+        self.most = most_epochs if most_epochs is not None else (4 * plan.epochs if self.timed else plan.epochs)
+        self.start: float | None = None
+        self.ends: list[float] = []  # seconds since the start at the end of each epoch
+        self.stopped_early = False
+        self.messages: list[str] = []  # what the training printed, in order
+
+    def begin(self, now: float) -> None:
+        self.start, self.ends = now, []
+
+    def _epoch_seconds(self) -> list[float]:
+        return [b - a for a, b in zip([0.0] + self.ends[:-1], self.ends)]
+
+    def end_epoch(self, now: float) -> bool:
+        """Record the end of an epoch; True when the training should stop after it."""
+        assert self.start is not None, "begin() first"
+        self.ends.append(now - self.start)
+        done = len(self.ends)
+        if not self.timed:
+            return done >= self.epochs
+        seconds = self._epoch_seconds()
+        budget = self.plan.minutes * 60
+        if done == self.hold and done < self.epochs:
+            self._replan(seconds, budget)
+        if done >= self.epochs:
+            return True
+        if done > self.hold:
+            recent = sum(seconds[-2:]) / len(seconds[-2:])
+            if self.ends[-1] + recent > budget:
+                self.stopped_early = True
+                self.messages.append(
+                    f"Stopped after epoch {done} of {self.epochs}: the epochs slowed to {recent:.1f} s, and one more "
+                    f"would end after the {_minutes(self.plan.minutes)}, after {done - self.hold} of the decay's "
+                    f"{self.epochs - self.hold} epochs (the learning rate had not reached its minimum). This run is "
+                    f"not exactly repeatable: to rerun the training it "
+                    f"was meant to be, {self.plan.rerun(self.epochs)} (it also trains the last "
+                    f"{self.epochs - done} epoch{'s' if self.epochs - done > 1 else ''}).")
+                return True
+        return False
+
+    def _replan(self, seconds: list[float], budget: float) -> None:
+        timed = seconds[1:] if len(seconds) > 1 else [max(1e-9, seconds[0] - self.plan.timing.setup_seconds)]
+        per_epoch = sum(timed) / len(timed)
+        left = budget - self.ends[-1]
+        fit = self.hold + max(0, math.floor(left / per_epoch))  # the hold's epochs are already done
+        epochs = min(fit, self.most)
+        which = (f"epochs 2-{self.hold}" if self.hold > 2 else "epoch 2") if len(seconds) > 1 else "epoch 1"
+        capped = (f" (capped at {self.most}, the most this fit call allows)" if fit > self.most else "")
+        change = "as planned" if epochs == self.epochs else f"instead of the {self.epochs} planned"
+        self.messages.append(
+            f"After {self.hold} epochs at the peak learning rate: {per_epoch:.1f} s per epoch measured ({which}) → "
+            f"{epochs} epochs in {_minutes(self.plan.minutes)}{capped}, {change}. The decay now runs over the last "
+            f"{epochs - self.hold}. To rerun exactly this training, {self.plan.rerun(epochs)}.")
+        self.epochs = epochs
+
+
+def keep_to_budget(plan: EpochPlan, *, desc: str = "epochs", clock: Callable[[], float] = time.perf_counter) -> Any:
+    """A Keras callback that keeps a training to ``plan``'s minutes (:class:`TimeBudget`), with a progress bar.
+
+    The model's optimizer needs a learning-rate schedule that holds its peak for the first epochs
+    (a ``CosineDecay`` whose warm-up starts at its target) and whose ``decay_steps`` is a
+    ``keras.Variable`` (lesson 09's ``compile_improved``): the hold's epochs are timed, and at
+    their end the callback sets ``decay_steps`` for the epochs that fit. Call ``fit`` with
+    ``epochs=callback.most_epochs``; the callback stops the training at the epochs chosen, and
+    ``callback.budget.epochs`` says how many that is.
+    """
+    import keras
+    from tqdm.auto import tqdm
+
+    class KeepToBudget(keras.callbacks.Callback):
+        most_epochs = TimeBudget(plan, 0).most
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.budget = TimeBudget(plan, 0)
+            self.bar: Any = None
+            self.hold = 0
+
+        def _schedule(self) -> Any:
+            schedule = getattr(self.model.optimizer, "_learning_rate", None)
+            if not (isinstance(getattr(schedule, "decay_steps", None), keras.Variable)
+                    and getattr(schedule, "warmup_target", None) == getattr(schedule, "initial_learning_rate", 0)):
+                raise BudgetError(
+                    "keep_to_budget needs a learning-rate schedule that holds its peak for the first epochs and "
+                    "then decays over `decay_steps`, a keras.Variable (see lesson 09's compile_improved); "
+                    f"this optimizer's learning rate is {schedule!r}.")
+            return schedule
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            steps = self.params["steps"]
+            if self.budget.timed:
+                self.hold = int(self._schedule().warmup_steps) // steps
+            self.budget = TimeBudget(plan, self.hold)
+            self.bar = tqdm(total=self.budget.epochs, desc=desc, unit="epoch")
+            self.budget.begin(clock())
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            before, said = self.budget.epochs, len(self.budget.messages)
+            stop = self.budget.end_epoch(clock())
+            if self.budget.epochs != before:
+                decay = max(1, self.params["steps"] * (self.budget.epochs - self.hold))
+                self._schedule().decay_steps.assign(decay)
+                self.bar.total = self.budget.epochs
+                self.bar.refresh()
+            self.bar.update(1)
+            for message in self.budget.messages[said:]:
+                tqdm.write(message)
+            if stop:
+                self.model.stop_training = True
+
+        def on_train_end(self, logs: dict | None = None) -> None:
+            self.bar.close()
+
+    return KeepToBudget()
 
 
 def print_expected_time(parts: dict[str, float]) -> float:

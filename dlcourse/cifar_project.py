@@ -53,10 +53,14 @@ def build_improved_cnn(stages=((32, 2), (64, 2), (128, 2)), dropout=0.15):
 
 
 def compile_improved(model, steps_per_epoch, epochs, peak_learning_rate=3e-3, weight_decay=0.05,
-                     label_smoothing=0.2):
-    """AdamW (decoupled weight decay) with a cosine-decaying learning rate; label smoothing."""
-    schedule = keras.optimizers.schedules.CosineDecay(peak_learning_rate, decay_steps=steps_per_epoch * epochs,
-                                                      alpha=0.01)
+                     label_smoothing=0.2, hold_epochs=3):
+    """AdamW (decoupled weight decay); the learning rate holds its peak for `hold_epochs` epochs,
+    then decays along a cosine until the last of `epochs`; label smoothing."""
+    hold = min(hold_epochs, epochs - 1)  # the smoke budget's single epoch: no hold
+    schedule = keras.optimizers.schedules.CosineDecay(
+        peak_learning_rate, warmup_target=peak_learning_rate, warmup_steps=steps_per_epoch * hold,  # the hold
+        decay_steps=keras.Variable(steps_per_epoch * (epochs - hold), trainable=False),  # a variable: the time
+        alpha=0.01)                                                 # budget re-plans the epochs after the hold
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])  # decay the kernels only
     model.compile(optimizer=optimizer, loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),

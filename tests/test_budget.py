@@ -436,3 +436,119 @@ def test_tqdm_disable_turns_off_the_notebook_bars_too(monkeypatch):
     bar = tqdm.notebook.tqdm(total=3, desc="test")
     assert bar.disable
     bar.close()
+
+
+# --------------------------------------------------------------------------- keeping a training to its minutes
+# The plan's epochs come from a few timed batches; TimeBudget re-plans them from the real epochs of the
+# hold, and stops a training whose epochs then slow down before it runs over. Fake epoch ends, no clock.
+
+
+def _plan(epochs: int = 40, per_epoch: float = 15.0, minutes: float | None = 10.0, setup: float = 2.0):
+    from dlcourse.budget import EpochPlan
+
+    return EpochPlan(epochs, EpochTiming(per_epoch, setup, 5_000), minutes, "IMPROVED_EPOCHS")
+
+
+def _run(budget, epoch_seconds: list[float], setup: float = 2.0) -> int:
+    """Feed epoch durations until the budget says stop; the number of epochs trained."""
+    now = 0.0
+    budget.begin(now)
+    for done, seconds in enumerate(epoch_seconds, start=1):
+        now += seconds + (setup if done == 1 else 0.0)
+        if budget.end_epoch(now):
+            return done
+    raise AssertionError("the budget never stopped the training")
+
+
+@pytest.mark.parametrize("real_epoch, expected", [(20.0, 3 + math.floor((600 - 62) / 20)),  # slower than planned
+                                                  (10.0, 3 + math.floor((600 - 32) / 10)),  # faster
+                                                  (15.0, 3 + math.floor((600 - 47) / 15))])  # as planned
+def test_the_epochs_are_chosen_again_from_the_held_epochs_real_time(real_epoch, expected):
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    trained = _run(budget, [real_epoch] * 200)
+    assert trained == budget.epochs == expected
+    assert budget.ends[-1] <= 600 and not budget.stopped_early
+    assert f"set IMPROVED_EPOCHS = {expected} in the setup cell" in budget.messages[0]
+
+
+def test_the_first_epochs_set_up_is_not_taken_for_the_epochs_time():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    _run(budget, [10.0] * 200, setup=30.0)  # tracing makes epoch 1 take 40 s
+    assert "10.0 s per epoch measured (epochs 2-3)" in budget.messages[0]
+
+
+def test_a_machine_that_slows_after_the_hold_stops_before_the_budget_not_after():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    trained = _run(budget, [10.0] * 3 + [20.0] * 200)
+    assert budget.stopped_early and trained < budget.epochs
+    assert budget.ends[-1] <= 600 < budget.ends[-1] + 20
+    assert "Stopped after epoch" in budget.messages[-1]
+
+
+def test_fixed_epochs_are_trained_in_full_whatever_the_clock():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(minutes=None, epochs=12), hold_epochs=3)
+    assert budget.most == 12
+    assert _run(budget, [100.0] * 50) == 12 and not budget.messages and not budget.stopped_early
+
+
+def test_a_much_faster_machine_is_capped_at_what_the_fit_call_allows():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(epochs=10), hold_epochs=3)
+    assert _run(budget, [1.0] * 500) == budget.most == 40
+    assert "capped at 40" in budget.messages[0]
+
+
+def _learning_rates(model, epochs: int) -> list[float]:
+    schedule = model.optimizer._learning_rate
+    steps = 4  # 256 images in batches of 64
+    return [float(schedule(step)) for step in range(steps * epochs)]
+
+
+def test_the_budgeted_run_and_a_rerun_with_its_epochs_fixed_follow_one_schedule(monkeypatch):
+    """The learning rate of every step depends only on the final epochs: the re-planned run's
+    schedule is the one a rerun with those epochs fixed compiles from the start."""
+    import keras
+
+    from dlcourse.budget import keep_to_budget
+    from dlcourse.cifar_project import compile_improved
+
+    def tiny():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+
+    x = np.random.default_rng(0).random((256, 4), dtype="float32")
+    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
+    clock = FakeClock()
+
+    class Tick(keras.callbacks.Callback):  # every epoch takes 10 s on the fake clock
+        def on_epoch_end(self, epoch, logs=None):
+            clock.now += 10.0
+
+    plan = _plan(epochs=20, per_epoch=20.0, minutes=5.0)  # the batches said 20 s; the epochs take 10 s
+    budgeted = compile_improved(tiny(), 4, plan.epochs)
+    callback = keep_to_budget(plan, clock=clock)
+    history = budgeted.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
+    assert callback.budget.epochs == len(history.history["loss"]) == 3 + (300 - 30) // 10
+    rerun = compile_improved(tiny(), 4, callback.budget.epochs)
+    assert _learning_rates(budgeted, 30) == pytest.approx(_learning_rates(rerun, 30), rel=1e-6)
+    assert _learning_rates(budgeted, 3)[0] == _learning_rates(budgeted, 3)[-1] == pytest.approx(3e-3)  # the hold
+
+
+def test_a_schedule_the_budget_cannot_re_plan_is_an_error_that_says_so():
+    import keras
+
+    from dlcourse.budget import keep_to_budget
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, 100)),
+                  loss="categorical_crossentropy")
+    with pytest.raises(BudgetError, match="holds its peak"):
+        model.fit(np.zeros((8, 4)), np.zeros((8, 10)), epochs=1, callbacks=[keep_to_budget(_plan())], verbose=0)
