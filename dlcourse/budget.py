@@ -301,7 +301,11 @@ class TimeBudget:
     the training stops early (:attr:`stopped_early`) rather than run over.
 
     A plan with fixed epochs (or the smoke budget) is kept as it is: no re-planning, no early stop.
+    The epochs are timed from the training's first callback; ``RESERVE`` of the minutes is kept
+    for what ``fit`` does before its first epoch and after its last.
     """
+
+    RESERVE = 0.01
 
     def __init__(self, plan: EpochPlan, hold_epochs: int, *, most_epochs: int | None = None) -> None:
         self.plan, self.hold = plan, hold_epochs
@@ -327,13 +331,13 @@ class TimeBudget:
         if not self.timed:
             return done >= self.epochs
         seconds = self._epoch_seconds()
-        budget = self.plan.minutes * 60
+        budget = self.plan.minutes * 60 * (1 - self.RESERVE)
         if done == self.hold and done < self.epochs:
             self._replan(seconds, budget)
         if done >= self.epochs:
             return True
         if done > self.hold:
-            recent = sum(seconds[-2:]) / len(seconds[-2:])
+            recent = max(seconds[-2:])  # the slower of the last two: a machine that slows down stops in time
             if self.ends[-1] + recent > budget:
                 self.stopped_early = True
                 self.messages.append(

@@ -460,16 +460,19 @@ def _run(budget, epoch_seconds: list[float], setup: float = 2.0) -> int:
     raise AssertionError("the budget never stopped the training")
 
 
-@pytest.mark.parametrize("real_epoch, expected", [(20.0, 3 + math.floor((600 - 62) / 20)),  # slower than planned
-                                                  (10.0, 3 + math.floor((600 - 32) / 10)),  # faster
-                                                  (15.0, 3 + math.floor((600 - 47) / 15))])  # as planned
+USABLE = 600 * 0.99  # 10 minutes, less the reserve for what fit does outside its epochs
+
+
+@pytest.mark.parametrize("real_epoch, expected", [(20.0, 3 + math.floor((USABLE - 62) / 20)),  # slower than planned
+                                                  (10.0, 3 + math.floor((USABLE - 32) / 10)),  # faster
+                                                  (15.0, 3 + math.floor((USABLE - 47) / 15))])  # as planned
 def test_the_epochs_are_chosen_again_from_the_held_epochs_real_time(real_epoch, expected):
     from dlcourse.budget import TimeBudget
 
     budget = TimeBudget(_plan(), hold_epochs=3)
     trained = _run(budget, [real_epoch] * 200)
     assert trained == budget.epochs == expected
-    assert budget.ends[-1] <= 600 and not budget.stopped_early
+    assert budget.ends[-1] <= USABLE and not budget.stopped_early
     assert f"set IMPROVED_EPOCHS = {expected} in the setup cell" in budget.messages[0]
 
 
@@ -487,7 +490,7 @@ def test_a_machine_that_slows_after_the_hold_stops_before_the_budget_not_after()
     budget = TimeBudget(_plan(), hold_epochs=3)
     trained = _run(budget, [10.0] * 3 + [20.0] * 200)
     assert budget.stopped_early and trained < budget.epochs
-    assert budget.ends[-1] <= 600 < budget.ends[-1] + 20
+    assert budget.ends[-1] <= USABLE < budget.ends[-1] + 20
     assert "Stopped after epoch" in budget.messages[-1]
 
 
@@ -536,9 +539,9 @@ def test_the_budgeted_run_and_a_rerun_with_its_epochs_fixed_follow_one_schedule(
     budgeted = compile_improved(tiny(), 4, plan.epochs)
     callback = keep_to_budget(plan, clock=clock)
     history = budgeted.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
-    assert callback.budget.epochs == len(history.history["loss"]) == 3 + (300 - 30) // 10
+    assert callback.budget.epochs == len(history.history["loss"]) == 3 + int((300 * 0.99 - 30) // 10)
     rerun = compile_improved(tiny(), 4, callback.budget.epochs)
-    assert _learning_rates(budgeted, 30) == pytest.approx(_learning_rates(rerun, 30), rel=1e-6)
+    assert _learning_rates(budgeted, 29) == pytest.approx(_learning_rates(rerun, 29), rel=1e-6)
     assert _learning_rates(budgeted, 3)[0] == _learning_rates(budgeted, 3)[-1] == pytest.approx(3e-3)  # the hold
 
 
@@ -552,3 +555,13 @@ def test_a_schedule_the_budget_cannot_re_plan_is_an_error_that_says_so():
                   loss="categorical_crossentropy")
     with pytest.raises(BudgetError, match="holds its peak"):
         model.fit(np.zeros((8, 4)), np.zeros((8, 10)), epochs=1, callbacks=[keep_to_budget(_plan())], verbose=0)
+
+
+def test_the_first_slow_epoch_is_enough_to_stop_in_time():
+    """Epoch 55 is the first at 30 s and ends at 572 s: the mean of the last two (20 s) would go on and
+    end at 602 s; the slower of them (30 s) stops there."""
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    trained = _run(budget, [10.0] * 54 + [30.0] * 100)
+    assert trained == 55 and budget.stopped_early and budget.ends[-1] == 572 <= USABLE
