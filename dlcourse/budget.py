@@ -297,8 +297,11 @@ class TimeBudget:
     hold the epochs are chosen again from their real time, and only then does the schedule's
     decay start, over exactly the epochs chosen. The learning rate of every step therefore
     depends only on the final number of epochs: a rerun with that number fixed repeats the run.
-    If the machine then slows down so much that the next epoch would end after the budget,
-    the training stops early (:attr:`stopped_early`) rather than run over.
+    If the machine then slows down, so that the last three epochs' pace would end the planned
+    epochs after the budget, the epochs are lowered to those that fit and the cosine moves ahead
+    to end in the new last epoch (:attr:`shortened`; a fixed rerun then comes close, not
+    identical); and if one epoch takes so long that the next would end after the budget, the
+    training stops (:attr:`stopped_early`) rather than run over.
 
     A plan with fixed epochs (or the smoke budget) is kept as it is: no re-planning, no early stop.
     The epochs are timed from the training's first callback; ``RESERVE`` of the minutes is kept
@@ -314,7 +317,8 @@ class TimeBudget:
         self.most = most_epochs if most_epochs is not None else (4 * plan.epochs if self.timed else plan.epochs)
         self.start: float | None = None
         self.ends: list[float] = []  # seconds since the start at the end of each epoch
-        self.stopped_early = False
+        self.stopped_early = False  # the last epoch planned was not trained: one epoch took far longer
+        self.shortened = False  # the epochs were lowered during the decay: a fixed rerun is close, not identical
         self.messages: list[str] = []  # what the training printed, in order
 
     def begin(self, now: float) -> None:
@@ -334,6 +338,8 @@ class TimeBudget:
         budget = self.plan.minutes * 60 * (1 - self.RESERVE)
         if done == self.hold and done < self.epochs:
             self._replan(seconds, budget)
+        if self.hold < done < self.epochs:
+            self._shorten_if_late(seconds, budget)
         if done >= self.epochs:
             return True
         if done > self.hold:
@@ -349,6 +355,24 @@ class TimeBudget:
                     f"{self.epochs - done} epoch{'s' if self.epochs - done > 1 else ''}).")
                 return True
         return False
+
+    def _shorten_if_late(self, seconds: list[float], budget: float) -> None:
+        """Fewer epochs when the last three, at their pace, would end the planned ones after the budget."""
+        done = len(self.ends)
+        pace = sum(seconds[-3:]) / len(seconds[-3:])
+        if self.ends[-1] + (self.epochs - done) * pace <= budget:
+            return
+        epochs = max(done, done + math.floor((budget - self.ends[-1]) / pace))
+        if epochs >= self.epochs:
+            return
+        self.shortened = True
+        self.messages.append(
+            f"After epoch {done}: the epochs now take {pace:.1f} s (the last three), so the {self.epochs} planned "
+            f"would end after the {_minutes(self.plan.minutes)}: {epochs} epochs instead, and the learning rate moves "
+            f"ahead on its cosine to reach its minimum in the last of them. A rerun with {epochs} epochs "
+            f"({self.plan.rerun(epochs)}) comes close to this run but is not identical: its decay is planned "
+            f"for {epochs} from the start.")
+        self.epochs = epochs
 
     def _replan(self, seconds: list[float], budget: float) -> None:
         timed = seconds[1:] if len(seconds) > 1 else [max(1e-9, seconds[0] - self.plan.timing.setup_seconds)]

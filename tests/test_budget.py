@@ -484,14 +484,13 @@ def test_the_first_epochs_set_up_is_not_taken_for_the_epochs_time():
     assert "10.0 s per epoch measured (epochs 2-3)" in budget.messages[0]
 
 
-def test_a_machine_that_slows_after_the_hold_stops_before_the_budget_not_after():
+def test_a_machine_twice_as_slow_after_the_hold_ends_within_the_budget_not_after():
     from dlcourse.budget import TimeBudget
 
     budget = TimeBudget(_plan(), hold_epochs=3)
     trained = _run(budget, [10.0] * 3 + [20.0] * 200)
-    assert budget.stopped_early and trained < budget.epochs
+    assert budget.shortened and trained <= budget.epochs
     assert budget.ends[-1] <= USABLE < budget.ends[-1] + 20
-    assert "Stopped after epoch" in budget.messages[-1]
 
 
 def test_fixed_epochs_are_trained_in_full_whatever_the_clock():
@@ -565,3 +564,47 @@ def test_the_first_slow_epoch_is_enough_to_stop_in_time():
     budget = TimeBudget(_plan(), hold_epochs=3)
     trained = _run(budget, [10.0] * 54 + [30.0] * 100)
     assert trained == 55 and budget.stopped_early and budget.ends[-1] == 572 <= USABLE
+    assert "Stopped after epoch 55" in budget.messages[-1]
+
+
+def test_a_machine_that_slows_during_the_decay_gets_fewer_epochs_and_still_ends_its_decay():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    trained = _run(budget, [10.0] * 20 + [13.0] * 200)  # 30 % slower from epoch 21 on
+    assert budget.shortened and not budget.stopped_early
+    assert trained == budget.epochs < 3 + math.floor((USABLE - 32) / 10)  # fewer than chosen after the hold
+    assert budget.ends[-1] <= USABLE
+    assert "13.0 s (the last three)" in budget.messages[-1] and f"{trained} epochs instead" in budget.messages[-1]
+
+
+def test_a_steady_machine_is_not_shortened():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    _run(budget, [10.0] * 300)
+    assert not budget.shortened and not budget.stopped_early and len(budget.messages) == 1
+
+
+def test_a_shortened_training_still_ends_at_the_minimum_learning_rate():
+    import keras
+
+    from dlcourse.budget import keep_to_budget
+    from dlcourse.cifar_project import compile_improved
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+    x = np.random.default_rng(0).random((256, 4), dtype="float32")
+    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
+    clock = FakeClock()
+
+    class Tick(keras.callbacks.Callback):  # 10 s per epoch, then 15 s from epoch 11 on
+        def on_epoch_end(self, epoch, logs=None):
+            clock.now += 10.0 if epoch < 10 else 15.0
+
+    plan = _plan(epochs=20, per_epoch=10.0, minutes=5.0)
+    compile_improved(model, 4, plan.epochs)
+    callback = keep_to_budget(plan, clock=clock)
+    history = model.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
+    assert callback.budget.shortened and len(history.epoch) == callback.budget.epochs
+    schedule = model.optimizer._learning_rate
+    assert float(schedule(model.optimizer.iterations)) == pytest.approx(3e-3 * 0.01)  # the cosine's end
