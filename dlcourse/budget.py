@@ -17,7 +17,8 @@ The notebooks that train on CIFAR-10 (lessons 08 and 09, exercise 09, and
   for exactly ``plan.epochs``;
 - :func:`keep_to_budget` (lesson 09 and the benchmark): a callback that times the first epochs
   of the real training, chooses the epochs again from them (the schedule's decay starts only
-  after them), and stops a training that slows down before it runs over (:class:`TimeBudget`);
+  after them), re-plans them during the decay if the machine's pace changes, and stops a
+  training whose next epoch would end after the budget (:class:`TimeBudget`);
 - :func:`epoch_progress`: one progress bar, with the time left, over many trainings
   (a grid search's fits).
 
@@ -199,13 +200,17 @@ def _minutes(minutes: float) -> str:
     return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
 
 
-def epochs_that_fit(minutes: float, timing: EpochTiming, *, minutes_name: str = "TRAIN_MINUTES",
-                    epochs_name: str = "EPOCHS") -> int:
-    """The most epochs whose training (set-up included) fits in ``minutes``; at least one, or an error."""
+def _check_minutes(minutes: Any, minutes_name: str, epochs_name: str) -> None:
     if not (isinstance(minutes, (int, float)) and math.isfinite(minutes) and minutes > 0):
         raise BudgetError(
             f"{minutes_name} = {minutes!r} is not a training time: set it to the minutes this training may "
             f"take (a number above 0, e.g. {minutes_name} = 10), or fix the epochs instead ({epochs_name} = 20).")
+
+
+def epochs_that_fit(minutes: float, timing: EpochTiming, *, minutes_name: str = "TRAIN_MINUTES",
+                    epochs_name: str = "EPOCHS") -> int:
+    """The most epochs whose training (set-up included) fits in ``minutes``; at least one, or an error."""
+    _check_minutes(minutes, minutes_name, epochs_name)
     epochs = math.floor((minutes * 60 - timing.setup_seconds) / timing.seconds_per_epoch)
     if epochs < 1:
         need = timing.training_seconds(1) / 60
@@ -251,7 +256,7 @@ class EpochPlan:
         if self.replans:
             return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}), for now: the "
                     "training times its first epochs and chooses again from their real time, and prints the "
-                    "number that reruns it exactly.")
+                    "number that reruns it (exactly, unless it had to change the epochs later or stop).")
         return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}). "
                 f"To rerun exactly this training, {rerun}.")
 
@@ -276,8 +281,7 @@ def plan_epochs(minutes: float, measure: Callable[[], EpochTiming], *, fixed: in
         raise BudgetError(f"{epochs_name} = {fixed!r}: use a whole number of epochs (1 or more), "
                           f"or None to choose them from {minutes_name}.")
     if fixed is None:
-        epochs_that_fit(minutes, EpochTiming(1.0, 0.0, 1), minutes_name=minutes_name,
-                        epochs_name=epochs_name)  # a nonsense budget fails before anything is measured
+        _check_minutes(minutes, minutes_name, epochs_name)  # a nonsense budget fails before anything is measured
     timing = measure()
     if fixed is not None:
         plan = EpochPlan(fixed, timing, None, epochs_name)
@@ -292,40 +296,59 @@ class TimeBudget:
     """Keeps a training of :func:`plan_epochs`' plan to its minutes while it runs; no Keras here (tests).
 
     The plan's epochs come from a few timed batches before training, and a shared or throttled
-    machine can run the real epochs a third slower or faster than that. So the learning rate
-    holds its peak for the first ``hold_epochs`` epochs, which are timed; at the end of the
-    hold the epochs are chosen again from their real time, and only then does the schedule's
-    decay start, over exactly the epochs chosen. The learning rate of every step therefore
-    depends only on the final number of epochs: a rerun with that number fixed repeats the run.
-    If the machine then slows down, so that the last three epochs' pace would end the planned
-    epochs after the budget, the epochs are lowered to those that fit and the cosine moves ahead
-    to end in the new last epoch (:attr:`shortened`; a fixed rerun then comes close, not
-    identical); and if one epoch takes so long that the next would end after the budget, the
-    training stops (:attr:`stopped_early`) rather than run over.
+    machine can run the real epochs much slower or faster than that. So the learning rate holds
+    its peak for the first ``hold_epochs`` epochs, which are timed (epoch 1 also pays for
+    tracing: epochs 2 on count); at the end of the hold the epochs are chosen again from their
+    real time, and only then does the schedule's decay start, over exactly the epochs chosen.
+    The learning rate of every step depends only on that number: a rerun with it fixed repeats
+    the run (if its schedule holds for as many epochs: ``nominal_hold``, the hold a schedule
+    compiled for that number has).
 
-    A plan with fixed epochs (or the smoke budget) is kept as it is: no re-planning, no early stop.
-    The epochs are timed from the training's first callback; ``RESERVE`` of the minutes is kept
-    for what ``fit`` does before its first epoch and after its last.
+    During the decay, after every epoch, the epochs are chosen again from the pace of the last
+    few (:attr:`PACE_EPOCHS`), so that a machine that slows down, or speeds up again, still ends
+    its decay within the budget: the learning rate moves along its cosine accordingly, and a
+    rerun with the final number comes close to the run, not identical (:attr:`replanned`, and
+    it says so). If the next epoch, at the slower of the last two, would end after the budget,
+    the training stops (:attr:`stopped_early`), also during the hold. ``RESERVE`` of the minutes
+    is kept for what ``fit`` does before its first epoch and after its last.
+
+    A plan with fixed epochs (or the smoke budget) is kept as it is: no re-planning, no stop.
     """
 
     RESERVE = 0.01
+    PACE_EPOCHS = 5
 
-    def __init__(self, plan: EpochPlan, hold_epochs: int, *, most_epochs: int | None = None) -> None:
+    def __init__(self, plan: EpochPlan, hold_epochs: int, *, nominal_hold: int | None = None,
+                 most_epochs: int | None = None) -> None:
         self.plan, self.hold = plan, hold_epochs
-        self.epochs = plan.epochs  # the current plan; final once the hold is over
+        self.nominal_hold = hold_epochs if nominal_hold is None else nominal_hold
+        self.epochs = plan.epochs  # the current plan
         self.timed = plan.minutes is not None and plan.timing is not None
+        if self.timed and 0 < plan.epochs <= hold_epochs:
+            raise BudgetError(f"the learning rate holds its peak for {hold_epochs} epochs of the {plan.epochs} "
+                              "planned, so nothing would decay: compile the schedule for the plan's epochs "
+                              "(lesson 09's compile_improved(model, steps_per_epoch, plan.epochs)).")
         self.most = most_epochs if most_epochs is not None else (4 * plan.epochs if self.timed else plan.epochs)
         self.start: float | None = None
         self.ends: list[float] = []  # seconds since the start at the end of each epoch
-        self.stopped_early = False  # the last epoch planned was not trained: one epoch took far longer
-        self.shortened = False  # the epochs were lowered during the decay: a fixed rerun is close, not identical
+        self.chosen: int | None = None  # the epochs chosen at the end of the hold
+        self.replanned = False  # the epochs changed during the decay: a fixed rerun is close, not identical
+        self.stopped_early = False  # the training stopped before its last epoch: the rate had not ended its decay
         self.messages: list[str] = []  # what the training printed, in order
 
     def begin(self, now: float) -> None:
         self.start, self.ends = now, []
 
-    def _epoch_seconds(self) -> list[float]:
-        return [b - a for a, b in zip([0.0] + self.ends[:-1], self.ends)]
+    def _steady_seconds(self) -> list[float]:
+        """Each epoch's seconds, without epoch 1 (tracing) once there are others."""
+        seconds = [b - a for a, b in zip([0.0] + self.ends[:-1], self.ends)]
+        if len(seconds) > 1:
+            return seconds[1:]
+        return [max(1e-9, seconds[0] - (self.plan.timing.setup_seconds if self.plan.timing else 0.0))]
+
+    def _fit(self, pace: float, budget: float) -> int:
+        """The epochs that end within ``budget`` at ``pace`` seconds each from now, counting those done."""
+        return len(self.ends) + max(0, math.floor((budget - self.ends[-1]) / pace))
 
     def end_epoch(self, now: float) -> bool:
         """Record the end of an epoch; True when the training should stop after it."""
@@ -334,69 +357,71 @@ class TimeBudget:
         done = len(self.ends)
         if not self.timed:
             return done >= self.epochs
-        seconds = self._epoch_seconds()
+        steady = self._steady_seconds()
         budget = self.plan.minutes * 60 * (1 - self.RESERVE)
-        if done == self.hold and done < self.epochs:
-            self._replan(seconds, budget)
-        if self.hold < done < self.epochs:
-            self._shorten_if_late(seconds, budget)
+        if done == self.hold:
+            return self._after_hold(steady, budget)
+        if done > self.hold > 0:  # (a plan of one epoch has no hold: nothing is re-planned)
+            pace = sum(steady[-self.PACE_EPOCHS:]) / len(steady[-self.PACE_EPOCHS:])
+            fit = min(self._fit(pace, budget), self.most)
+            if fit != self.epochs and fit > done:
+                self.replanned, self.epochs = True, fit
         if done >= self.epochs:
-            return True
-        if done > self.hold:
-            recent = max(seconds[-2:])  # the slower of the last two: a machine that slows down stops in time
-            if self.ends[-1] + recent > budget:
-                self.stopped_early = True
+            if self.replanned:
                 self.messages.append(
-                    f"Stopped after epoch {done} of {self.epochs}: the epochs slowed to {recent:.1f} s, and one more "
-                    f"would end after the {_minutes(self.plan.minutes)}, after {done - self.hold} of the decay's "
-                    f"{self.epochs - self.hold} epochs (the learning rate had not reached its minimum). This run is "
-                    f"not exactly repeatable: to rerun the training it "
-                    f"was meant to be, {self.plan.rerun(self.epochs)} (it also trains the last "
-                    f"{self.epochs - done} epoch{'s' if self.epochs - done > 1 else ''}).")
-                return True
+                    f"The epochs changed during the decay, with the pace of the last ones ({steady[-1]:.1f} s at the "
+                    f"end): {self.chosen} chosen after the hold, {done} trained, and the learning rate moved along its "
+                    f"cosine to reach its minimum in the last. A rerun with {self.plan.rerun(done)} comes close to this "
+                    f"run, not identical (its decay is planned for {done} epochs from the start).")
+            return True
+        slower = max(steady[-2:])
+        if self.ends[-1] + slower > budget:
+            self.stopped_early = True
+            self.messages.append(
+                f"Stopped after epoch {done} of {self.epochs}: at {slower:.1f} s per epoch one more would end after "
+                f"the {_minutes(self.plan.minutes)}, and the learning rate had not reached the end of its "
+                + ("decay" if done > self.hold else "hold: it never decayed") + ". This run cannot be repeated "
+                f"exactly; give the training more minutes, or fewer images, or fix the epochs.")
+            return True
         return False
 
-    def _shorten_if_late(self, seconds: list[float], budget: float) -> None:
-        """Fewer epochs when the last three, at their pace, would end the planned ones after the budget."""
-        done = len(self.ends)
-        pace = sum(seconds[-3:]) / len(seconds[-3:])
-        if self.ends[-1] + (self.epochs - done) * pace <= budget:
-            return
-        epochs = max(done, done + math.floor((budget - self.ends[-1]) / pace))
-        if epochs >= self.epochs:
-            return
-        self.shortened = True
-        self.messages.append(
-            f"After epoch {done}: the epochs now take {pace:.1f} s (the last three), so the {self.epochs} planned "
-            f"would end after the {_minutes(self.plan.minutes)}: {epochs} epochs instead, and the learning rate moves "
-            f"ahead on its cosine to reach its minimum in the last of them. A rerun with {epochs} epochs "
-            f"({self.plan.rerun(epochs)}) comes close to this run but is not identical: its decay is planned "
-            f"for {epochs} from the start.")
-        self.epochs = epochs
-
-    def _replan(self, seconds: list[float], budget: float) -> None:
-        timed = seconds[1:] if len(seconds) > 1 else [max(1e-9, seconds[0] - self.plan.timing.setup_seconds)]
-        per_epoch = sum(timed) / len(timed)
-        left = budget - self.ends[-1]
-        fit = self.hold + max(0, math.floor(left / per_epoch))  # the hold's epochs are already done
+    def _after_hold(self, steady: list[float], budget: float) -> bool:
+        per_epoch = sum(steady) / len(steady)
+        fit = self._fit(per_epoch, budget)
         epochs = min(fit, self.most)
-        which = (f"epochs 2-{self.hold}" if self.hold > 2 else "epoch 2") if len(seconds) > 1 else "epoch 1"
-        capped = (f" (capped at {self.most}, the most this fit call allows)" if fit > self.most else "")
+        hold = f"{self.hold} epoch{'s' if self.hold != 1 else ''}"
+        which = "epoch 1, less its set-up" if len(self.ends) == 1 else (
+            "epoch 2" if self.hold == 2 else f"epochs 2-{self.hold}")
+        if epochs <= self.hold:
+            self.stopped_early, self.epochs = True, self.hold
+            self.messages.append(
+                f"Stopped after {hold} at the peak learning rate: at {per_epoch:.1f} s per epoch ({which}) not one "
+                f"epoch of the decay fits in the {_minutes(self.plan.minutes)}, so the learning rate never decayed. "
+                "Give the training more minutes, or fewer images.")
+            return True
+        capped = f" (capped at {self.most}, the most this fit call allows)" if fit > self.most else ""
         change = "as planned" if epochs == self.epochs else f"instead of the {self.epochs} planned"
+        rerun_hold = min(self.nominal_hold, epochs - 1)
+        rerun = (f"To rerun exactly this training, {self.plan.rerun(epochs)}." if rerun_hold == self.hold else
+                 f"A rerun with {self.plan.rerun(epochs)} holds the peak for {rerun_hold} epochs, not {self.hold}: "
+                 "close to this training, not identical.")
         self.messages.append(
-            f"After {self.hold} epochs at the peak learning rate: {per_epoch:.1f} s per epoch measured ({which}) → "
-            f"{epochs} epochs in {_minutes(self.plan.minutes)}{capped}, {change}. The decay now runs over the last "
-            f"{epochs - self.hold}. To rerun exactly this training, {self.plan.rerun(epochs)}.")
-        self.epochs = epochs
+            f"After {hold} at the peak learning rate: {per_epoch:.1f} s per epoch measured ({which}) → {epochs} "
+            f"epochs in {_minutes(self.plan.minutes)}{capped}, {change}. The decay now runs over the last "
+            f"{epochs - self.hold}. {rerun}")
+        self.epochs = self.chosen = epochs
+        return False
 
 
-def keep_to_budget(plan: EpochPlan, *, desc: str = "epochs", clock: Callable[[], float] = time.perf_counter) -> Any:
+def keep_to_budget(plan: EpochPlan, *, hold_epochs: int = 3, desc: str = "epochs",
+                   clock: Callable[[], float] = time.perf_counter) -> Any:
     """A Keras callback that keeps a training to ``plan``'s minutes (:class:`TimeBudget`), with a progress bar.
 
     The model's optimizer needs a learning-rate schedule that holds its peak for the first epochs
     (a ``CosineDecay`` whose warm-up starts at its target) and whose ``decay_steps`` is a
-    ``keras.Variable`` (lesson 09's ``compile_improved``): the hold's epochs are timed, and at
-    their end the callback sets ``decay_steps`` for the epochs that fit. Call ``fit`` with
+    ``keras.Variable`` (lesson 09's ``compile_improved``, whose hold is ``hold_epochs`` when the
+    plan has more): the hold's epochs are timed, and at their end, and after every epoch of the
+    decay, the callback sets ``decay_steps`` for the epochs that fit. Call ``fit`` with
     ``epochs=callback.most_epochs``; the callback stops the training at the epochs chosen, and
     ``callback.budget.epochs`` says how many that is.
     """
@@ -426,7 +451,7 @@ def keep_to_budget(plan: EpochPlan, *, desc: str = "epochs", clock: Callable[[],
             steps = self.params["steps"]
             if self.budget.timed:
                 self.hold = int(self._schedule().warmup_steps) // steps
-            self.budget = TimeBudget(plan, self.hold)
+            self.budget = TimeBudget(plan, self.hold, nominal_hold=hold_epochs)
             self.bar = tqdm(total=self.budget.epochs, desc=desc, unit="epoch")
             self.budget.begin(clock())
 

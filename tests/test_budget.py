@@ -489,7 +489,7 @@ def test_a_machine_twice_as_slow_after_the_hold_ends_within_the_budget_not_after
 
     budget = TimeBudget(_plan(), hold_epochs=3)
     trained = _run(budget, [10.0] * 3 + [20.0] * 200)
-    assert budget.shortened and trained <= budget.epochs
+    assert budget.replanned and not budget.stopped_early and trained == budget.epochs
     assert budget.ends[-1] <= USABLE < budget.ends[-1] + 20
 
 
@@ -556,6 +556,120 @@ def test_a_schedule_the_budget_cannot_re_plan_is_an_error_that_says_so():
         model.fit(np.zeros((8, 4)), np.zeros((8, 10)), epochs=1, callbacks=[keep_to_budget(_plan())], verbose=0)
 
 
+def test_one_epoch_far_slower_than_the_others_stops_the_training_in_time():
+    """Epoch 55 takes 40 s and ends at 582 s; the next, at the slower of the last two (40 s), would end after
+    594 s: the training stops there, before the end of its decay, and says so."""
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    trained = _run(budget, [10.0] * 54 + [40.0] + [10.0] * 100)
+    assert budget.stopped_early and trained == 55 and budget.ends[-1] == 582
+    assert "Stopped after epoch 55" in budget.messages[-1] and "end of its decay" in budget.messages[-1]
+
+
+def test_a_load_spike_during_the_decay_costs_no_epochs_once_it_passes():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(), hold_epochs=3)
+    trained = _run(budget, [10.0] * 5 + [17.0] * 3 + [10.0] * 200)  # three slow epochs, then the pace of before
+    assert trained == budget.epochs and budget.ends[-1] <= USABLE
+    assert trained >= 3 + math.floor((USABLE - 32) / 10) - 3  # at most the spike's extra 21 s lost, about 2 epochs
+    assert not budget.stopped_early and f"{trained} trained" in budget.messages[-1]
+
+
+def test_no_epoch_of_the_decay_fits_after_the_hold_says_the_rate_never_decayed():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(epochs=4, per_epoch=140.0), hold_epochs=3)
+    assert _run(budget, [190.0] * 10, setup=0.0) == 3
+    assert budget.stopped_early and "never decayed" in budget.messages[-1]
+
+
+def test_the_hold_itself_stops_before_the_budget():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(epochs=5, per_epoch=100.0), hold_epochs=3)
+    assert _run(budget, [300.0] * 10, setup=0.0) == 1  # a second epoch would end at 600 s > 594 s
+    assert budget.stopped_early and "it never decayed" in budget.messages[-1]
+
+
+def test_a_rerun_with_a_shorter_hold_is_not_called_exact():
+    """A plan of 3 epochs holds 2 (compile_improved's min(3, epochs - 1)); re-planned to 6, a rerun would hold 3."""
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(epochs=3, per_epoch=180.0, minutes=1.0), hold_epochs=2, nominal_hold=3)
+    _run(budget, [8.0] * 20, setup=0.0)
+    assert "To rerun exactly" not in budget.messages[0] and "holds the peak for 3 epochs, not 2" in budget.messages[0]
+
+
+def test_a_hold_as_long_as_the_plan_is_an_error():
+    from dlcourse.budget import TimeBudget
+
+    with pytest.raises(BudgetError, match="nothing would decay"):
+        TimeBudget(_plan(epochs=3), hold_epochs=3)
+
+
+def test_tracing_in_epoch_1_does_not_shorten_a_steady_training():
+    from dlcourse.budget import TimeBudget
+
+    budget = TimeBudget(_plan(epochs=6, per_epoch=9.0, minutes=1.0), hold_epochs=2)
+    _run(budget, [8.0] * 20, setup=10.0)
+    assert not budget.replanned and not budget.stopped_early
+
+
+def test_a_budget_under_a_second_says_so_without_a_made_up_epoch():
+    with pytest.raises(BudgetError) as error:
+        plan_epochs(0.01, lambda: EpochTiming(5.0, 1.0, 5_000), smoke=False)
+    assert "buys less than one epoch" in str(error.value) and "of 5,000 images takes 5.0 s" in str(error.value)
+
+
+def _learning_rates(model, epochs: int) -> list[float]:
+    schedule = model.optimizer._learning_rate
+    steps = 4  # 256 images in batches of 64
+    return [float(schedule(step)) for step in range(steps * epochs)]
+
+
+def test_the_budgeted_run_and_a_rerun_with_its_epochs_fixed_follow_one_schedule(monkeypatch):
+    """The learning rate of every step depends only on the final epochs: the re-planned run's
+    schedule is the one a rerun with those epochs fixed compiles from the start."""
+    import keras
+
+    from dlcourse.budget import keep_to_budget
+    from dlcourse.cifar_project import compile_improved
+
+    def tiny():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+
+    x = np.random.default_rng(0).random((256, 4), dtype="float32")
+    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
+    clock = FakeClock()
+
+    class Tick(keras.callbacks.Callback):  # every epoch takes 10 s on the fake clock
+        def on_epoch_end(self, epoch, logs=None):
+            clock.now += 10.0
+
+    plan = _plan(epochs=20, per_epoch=20.0, minutes=5.0)  # the batches said 20 s; the epochs take 10 s
+    budgeted = compile_improved(tiny(), 4, plan.epochs)
+    callback = keep_to_budget(plan, clock=clock)
+    history = budgeted.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
+    assert callback.budget.epochs == len(history.history["loss"]) == 3 + int((300 * 0.99 - 30) // 10)
+    rerun = compile_improved(tiny(), 4, callback.budget.epochs)
+    assert _learning_rates(budgeted, 29) == pytest.approx(_learning_rates(rerun, 29), rel=1e-6)
+    assert _learning_rates(budgeted, 3)[0] == _learning_rates(budgeted, 3)[-1] == pytest.approx(3e-3)  # the hold
+
+
+def test_a_schedule_the_budget_cannot_re_plan_is_an_error_that_says_so():
+    import keras
+
+    from dlcourse.budget import keep_to_budget
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, 100)),
+                  loss="categorical_crossentropy")
+    with pytest.raises(BudgetError, match="holds its peak"):
+        model.fit(np.zeros((8, 4)), np.zeros((8, 10)), epochs=1, callbacks=[keep_to_budget(_plan())], verbose=0)
+
+
 def test_the_first_slow_epoch_is_enough_to_stop_in_time():
     """Epoch 55 is the first at 30 s and ends at 572 s: the mean of the last two (20 s) would go on and
     end at 602 s; the slower of them (30 s) stops there."""
@@ -572,21 +686,21 @@ def test_a_machine_that_slows_during_the_decay_gets_fewer_epochs_and_still_ends_
 
     budget = TimeBudget(_plan(), hold_epochs=3)
     trained = _run(budget, [10.0] * 20 + [13.0] * 200)  # 30 % slower from epoch 21 on
-    assert budget.shortened and not budget.stopped_early
+    assert budget.replanned and not budget.stopped_early
     assert trained == budget.epochs < 3 + math.floor((USABLE - 32) / 10)  # fewer than chosen after the hold
     assert budget.ends[-1] <= USABLE
-    assert "13.0 s (the last three)" in budget.messages[-1] and f"{trained} epochs instead" in budget.messages[-1]
+    assert f"{trained} trained" in budget.messages[-1] and "comes close to this run, not identical" in budget.messages[-1]
 
 
-def test_a_steady_machine_is_not_shortened():
+def test_a_steady_machine_is_not_replanned():
     from dlcourse.budget import TimeBudget
 
     budget = TimeBudget(_plan(), hold_epochs=3)
     _run(budget, [10.0] * 300)
-    assert not budget.shortened and not budget.stopped_early and len(budget.messages) == 1
+    assert not budget.replanned and not budget.stopped_early and len(budget.messages) == 1
 
 
-def test_a_shortened_training_still_ends_at_the_minimum_learning_rate():
+def test_a_replanned_training_still_ends_at_the_minimum_learning_rate():
     import keras
 
     from dlcourse.budget import keep_to_budget
@@ -605,6 +719,6 @@ def test_a_shortened_training_still_ends_at_the_minimum_learning_rate():
     compile_improved(model, 4, plan.epochs)
     callback = keep_to_budget(plan, clock=clock)
     history = model.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
-    assert callback.budget.shortened and len(history.epoch) == callback.budget.epochs
+    assert callback.budget.replanned and len(history.epoch) == callback.budget.epochs
     schedule = model.optimizer._learning_rate
     assert float(schedule(model.optimizer.iterations)) == pytest.approx(3e-3 * 0.01)  # the cosine's end
