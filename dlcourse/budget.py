@@ -371,8 +371,8 @@ class TimeBudget:
                 self.messages.append(
                     f"The epochs changed during the decay, with the pace of the last ones ({steady[-1]:.1f} s at the "
                     f"end): {self.chosen} chosen after the hold, {done} trained, and the learning rate moved along its "
-                    f"cosine to reach its minimum in the last. A rerun with {self.plan.rerun(done)} comes close to this "
-                    f"run, not identical (its decay is planned for {done} epochs from the start).")
+                    f"cosine to reach its minimum in the last. To rerun it closely, not identically (the rerun's decay is "
+                    f"planned for {done} epochs from the start), {self.plan.rerun(done)}.")
             return True
         slower = max(steady[-2:])
         if self.ends[-1] + slower > budget:
@@ -403,8 +403,8 @@ class TimeBudget:
         change = "as planned" if epochs == self.epochs else f"instead of the {self.epochs} planned"
         rerun_hold = min(self.nominal_hold, epochs - 1)
         rerun = (f"To rerun exactly this training, {self.plan.rerun(epochs)}." if rerun_hold == self.hold else
-                 f"A rerun with {self.plan.rerun(epochs)} holds the peak for {rerun_hold} epochs, not {self.hold}: "
-                 "close to this training, not identical.")
+                 f"To rerun it closely, not identically (the rerun holds the peak for {rerun_hold} epochs, not "
+                 f"{self.hold}), {self.plan.rerun(epochs)}.")
         self.messages.append(
             f"After {hold} at the peak learning rate: {per_epoch:.1f} s per epoch measured ({which}) → {epochs} "
             f"epochs in {_minutes(self.plan.minutes)}{capped}, {change}. The decay now runs over the last "

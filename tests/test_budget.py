@@ -600,6 +600,7 @@ def test_a_rerun_with_a_shorter_hold_is_not_called_exact():
     budget = TimeBudget(_plan(epochs=3, per_epoch=180.0, minutes=1.0), hold_epochs=2, nominal_hold=3)
     _run(budget, [8.0] * 20, setup=0.0)
     assert "To rerun exactly" not in budget.messages[0] and "holds the peak for 3 epochs, not 2" in budget.messages[0]
+    assert "set IMPROVED_EPOCHS = " in budget.messages[0]
 
 
 def test_a_hold_as_long_as_the_plan_is_an_error():
@@ -689,7 +690,7 @@ def test_a_machine_that_slows_during_the_decay_gets_fewer_epochs_and_still_ends_
     assert budget.replanned and not budget.stopped_early
     assert trained == budget.epochs < 3 + math.floor((USABLE - 32) / 10)  # fewer than chosen after the hold
     assert budget.ends[-1] <= USABLE
-    assert f"{trained} trained" in budget.messages[-1] and "comes close to this run, not identical" in budget.messages[-1]
+    assert f"{trained} trained" in budget.messages[-1] and "To rerun it closely, not identically" in budget.messages[-1]
 
 
 def test_a_steady_machine_is_not_replanned():
