@@ -137,7 +137,8 @@ def test_solution_function_passes_check_and_grader(qid):
 
 def test_every_graded_question_has_wrong_answer_fixtures():
     graded = {q.id for q in QUESTIONS.values() if not isinstance(q, WrittenQuestion)}
-    value_fixtures = {"q4_cross_validation": WRONG_CV_RUNS, "q6_paired_comparison": list(WRONG_COMPARISONS)}
+    value_fixtures = {"q4_cross_validation": WRONG_CV_RUNS, "q6_setting_b": WRONG_B_RUNS,
+                      "q6_paired_comparison": list(WRONG_COMPARISONS)}
     for qid in graded:
         fixtures = WRONG_FUNCTIONS.get(qid) or value_fixtures.get(qid) or []
         assert len(fixtures) >= 2, qid
@@ -171,12 +172,10 @@ X_dev, X_test, y_dev, y_test = train_test_split(X / 16.0, y, test_size=0.2, stra
 
 
 def solution_cells() -> dict[str, str]:
-    """The solution's make_network cell, its q4 and q6 answer cells and the cell that runs setting B, by name."""
+    """The solution's make_network cell and its q4, q6a (setting B's run) and q6 answer cells, by name."""
     cells = nbformat.read(ROOT / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4).cells
     found = {exercise_id(c): c.source for c in cells if c.cell_type == "code" and exercise_id(c)}
     found["network"] = next(c.source for c in cells if c.cell_type == "code" and "def make_network" in c.source)
-    found["setting B"] = next(c.source for c in cells if c.cell_type == "code" and not exercise_id(c)
-                              and "cv_results_b = cross_validate(" in c.source)
     return found
 
 
@@ -185,7 +184,7 @@ def solved() -> dict:
     """A namespace as the solution leaves it after questions 4 and 6 (2 folds, 1 epoch)."""
     namespace = define(SETUP)
     cells = solution_cells()
-    for name in ("network", "q4_cross_validation", "setting B", "q6_paired_comparison"):
+    for name in ("network", "q4_cross_validation", "q6_setting_b", "q6_paired_comparison"):
         exec(cells[name], namespace)
     return namespace
 
@@ -244,8 +243,35 @@ def test_wrong_cross_validation_fails_check_and_grader(solved, source, phrase):
     assert_rejected("q4_cross_validation", run(solved, source), phrase)
 
 
+KERAS_B = KERAS_A.replace("verbose=0", "optimizer__learning_rate=0.01, verbose=0")
+WRONG_B_RUNS = [
+    # A's learning rate again: no comparison at all
+    (f"cv_results_b = cross_validate({KERAS_A}, X_dev, y_dev, cv=N_FOLDS, {SCORING})",
+     "the learning rate is 0.001, expected 0.01"),
+    # shuffled folds: not question 4's, so not paired
+    (f"""
+     from sklearn.model_selection import StratifiedKFold
+     cv_results_b = cross_validate({KERAS_B}, X_dev, y_dev, cv=StratifiedKFold(N_FOLDS, shuffle=True, random_state=1), {SCORING})
+     """, "is not what its model scores on fold 1 of X_dev"),
+    # B on the test set
+    (f"cv_results_b = cross_validate({KERAS_B}, X_test, y_test, cv=N_FOLDS, {SCORING})",
+     "was trained on 180 examples"),
+    # the fitted models not kept
+    (f'cv_results_b = cross_validate({KERAS_B}, X_dev, y_dev, cv=N_FOLDS, scoring=["accuracy", "f1_macro"])',
+     "holds no fitted models"),
+    # a learning rate ten times too small (a reading of "ten times" the wrong way round)
+    (f"cv_results_b = cross_validate({KERAS_A.replace('verbose=0', 'optimizer__learning_rate=0.0001, verbose=0')}, "
+     f"X_dev, y_dev, cv=N_FOLDS, {SCORING})", "the learning rate is 0.0001, expected 0.01"),
+]
+
+
+@pytest.mark.parametrize("source, phrase", WRONG_B_RUNS, ids=[p for _, p in WRONG_B_RUNS])
+def test_wrong_runs_of_setting_b_fail_check_and_grader(solved, source, phrase):
+    assert_rejected("q6_setting_b", run(solved, source), phrase)
+
+
 def test_solution_cross_validation_and_comparison_pass_check_and_grader(solved):
-    for qid in ("q4_cross_validation", "q6_paired_comparison"):
+    for qid in ("q4_cross_validation", "q6_setting_b", "q6_paired_comparison"):
         assert by_check(NOTEBOOK, qid, solved).status == PASS, by_check(NOTEBOOK, qid, solved)
         assert by_grader(NOTEBOOK, qid, solved)[0] == PASS
 

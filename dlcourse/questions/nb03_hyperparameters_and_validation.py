@@ -243,6 +243,11 @@ def _cv_results(facts: Any, given: Mapping[str, Any]) -> str | None:
     return _run_problem(facts, given, learning_rate=1e-3)
 
 
+def _cv_results_b(facts: Any, given: Mapping[str, Any]) -> str | None:
+    """Outside the kernel: question 6a's run of setting B, judged as question 4's, with B's learning rate."""
+    return _run_problem(facts, given, learning_rate=1e-2)
+
+
 # --------------------------------------------------------------------------- the paired decision
 
 VERDICTS = ("A", "B", "no clear difference")
@@ -418,6 +423,12 @@ QUESTIONS = [
                 "(3) fix: compare the widths on a validation set or by K-fold cross-validation on the training/"
                 "development data, retrain the chosen one (e.g. on all development data) and evaluate that single "
                 "model once on the test set. One point for (1)+(2), one for (3)."),
+    ),
+    ValueQuestion(
+        id="q6_setting_b", points=1, variable="cv_results_b", facts=_cv_facts, given_facts=_setup_given,
+        decide=_cv_results_b,
+        hint="think about what may differ from question 4's run for the comparison to be paired: one setting, "
+             "and nothing about the data, the folds or the scores.",
     ),
     FunctionQuestion(
         id="q6_paired_comparison", points=3, function="compare_settings",
