@@ -250,13 +250,17 @@ class EpochPlan:
                      f"(plus {self.timing.setup_seconds:.1f} s once, to set up)")
         expected = f"about {_duration(self.timing.training_seconds(self.epochs))} of training"
         if self.minutes is None:
+            if self.epochs_name.startswith("--"):  # a script's option
+                return (f"{self.epochs_name} {self.epochs}, fixed on the command line: {per_epoch} → {expected}. "
+                        f"Leave out {self.epochs_name} to choose the epochs from the budget in minutes.")
             return (f"{self.epochs_name} = {self.epochs}, fixed in the setup cell: {per_epoch} → {expected}. "
                     f"Set {self.epochs_name} = None to choose the epochs from the budget in minutes.")
         rerun = self.rerun(self.epochs)
         if self.replans:
             return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}), for now: the "
                     "training times its first epochs and chooses again from their real time, and prints the "
-                    "number that reruns it (exactly, unless it had to change the epochs later or stop).")
+                    "number that reruns it (exactly, or closely if the epochs change again during the decay; a "
+                    "training that has to stop early cannot be rerun exactly, and it says so).")
         return (f"{per_epoch} → {self.epochs} epochs in {_minutes(self.minutes)} ({expected}). "
                 f"To rerun exactly this training, {rerun}.")
 
@@ -306,7 +310,7 @@ class TimeBudget:
 
     During the decay, after every epoch, the epochs are chosen again from the pace of the last
     few (:attr:`PACE_EPOCHS`), so that a machine that slows down, or speeds up again, still ends
-    its decay within the budget: the learning rate moves along its cosine accordingly, and a
+    its decay within the budget (unless it must stop): the learning rate moves along its cosine accordingly, and a
     rerun with the final number comes close to the run, not identical (:attr:`replanned`, and
     it says so). If the next epoch, at the slower of the last two, would end after the budget,
     the training stops (:attr:`stopped_early`), also during the hold. ``RESERVE`` of the minutes
@@ -371,17 +375,21 @@ class TimeBudget:
                 self.messages.append(
                     f"The epochs changed during the decay, with the pace of the last ones ({steady[-1]:.1f} s at the "
                     f"end): {self.chosen} chosen after the hold, {done} trained, and the learning rate moved along its "
-                    f"cosine to reach its minimum in the last. To rerun it closely, not identically (the rerun's decay is "
-                    f"planned for {done} epochs from the start), {self.plan.rerun(done)}.")
+                    f"cosine to reach its minimum in the last. To rerun it closely, not identically (the rerun plans its "
+                    f"decay once, for a training of {done} epochs, instead of re-planning it along the way), "
+                    f"{self.plan.rerun(done)}.")
             return True
         slower = max(steady[-2:])
         if self.ends[-1] + slower > budget:
             self.stopped_early = True
+            changed = f" (re-planned during the decay from the {self.chosen} chosen after the hold)" if self.replanned else ""
             self.messages.append(
-                f"Stopped after epoch {done} of {self.epochs}: at {slower:.1f} s per epoch one more would end after "
-                f"the {_minutes(self.plan.minutes)}, and the learning rate had not reached the end of its "
+                f"Stopped after epoch {done} of {self.epochs}{changed}: at {slower:.1f} s per epoch, one more would end "
+                f"after {budget:.0f} s (the {_minutes(self.plan.minutes)} less 1 %, kept for what fit does around its "
+                "epochs), and the learning rate had not reached the end of its "
                 + ("decay" if done > self.hold else "hold: it never decayed") + ". This run cannot be repeated "
-                f"exactly; give the training more minutes, or fewer images, or fix the epochs.")
+                f"exactly; give the training more minutes or fewer images, or fix the epochs ({self.plan.rerun(done)}: "
+                "as many epochs, with a decay that ends).")
             return True
         return False
 
@@ -395,20 +403,22 @@ class TimeBudget:
         if epochs <= self.hold:
             self.stopped_early, self.epochs = True, self.hold
             self.messages.append(
-                f"Stopped after {hold} at the peak learning rate: at {per_epoch:.1f} s per epoch ({which}) not one "
-                f"epoch of the decay fits in the {_minutes(self.plan.minutes)}, so the learning rate never decayed. "
+                f"Stopped after {hold} at the peak learning rate: at {per_epoch:.1f} s per epoch ({which}), not one "
+                f"epoch of the decay fits in the {budget:.0f} s left of the {_minutes(self.plan.minutes)} (1 % is kept for what "
+                "fit does around its epochs), so the learning rate never decayed. "
                 "Give the training more minutes, or fewer images.")
             return True
         capped = f" (capped at {self.most}, the most this fit call allows)" if fit > self.most else ""
         change = "as planned" if epochs == self.epochs else f"instead of the {self.epochs} planned"
         rerun_hold = min(self.nominal_hold, epochs - 1)
-        rerun = (f"To rerun exactly this training, {self.plan.rerun(epochs)}." if rerun_hold == self.hold else
-                 f"To rerun it closely, not identically (the rerun holds the peak for {rerun_hold} epochs, not "
-                 f"{self.hold}), {self.plan.rerun(epochs)}.")
+        rerun = (f"If the epochs do not change again, {self.plan.rerun(epochs)} to rerun exactly this training."
+                 if rerun_hold == self.hold else
+                 f"If the epochs do not change again, to rerun it closely, not identically (the rerun holds the peak "
+                 f"for {rerun_hold} epochs, not {self.hold}), {self.plan.rerun(epochs)}.")
         self.messages.append(
             f"After {hold} at the peak learning rate: {per_epoch:.1f} s per epoch measured ({which}) → {epochs} "
             f"epochs in {_minutes(self.plan.minutes)}{capped}, {change}. The decay now runs over the last "
-            f"{epochs - self.hold}. {rerun}")
+            f"{epochs - self.hold} epoch{'s' if epochs - self.hold != 1 else ''}. {rerun}")
         self.epochs = self.chosen = epochs
         return False
 
@@ -422,8 +432,9 @@ def keep_to_budget(plan: EpochPlan, *, hold_epochs: int = 3, desc: str = "epochs
     ``keras.Variable`` (lesson 09's ``compile_improved``, whose hold is ``hold_epochs`` when the
     plan has more): the hold's epochs are timed, and at their end, and after every epoch of the
     decay, the callback sets ``decay_steps`` for the epochs that fit. Call ``fit`` with
-    ``epochs=callback.most_epochs``; the callback stops the training at the epochs chosen, and
-    ``callback.budget.epochs`` says how many that is.
+    ``epochs=callback.most_epochs``; the callback stops the training at the epochs chosen;
+    ``len(history.epoch)`` says how many were trained (``callback.budget.epochs`` is the last plan:
+    one more when it stopped early).
     """
     import keras
     from tqdm.auto import tqdm

@@ -473,7 +473,7 @@ def test_the_epochs_are_chosen_again_from_the_held_epochs_real_time(real_epoch, 
     trained = _run(budget, [real_epoch] * 200)
     assert trained == budget.epochs == expected
     assert budget.ends[-1] <= USABLE and not budget.stopped_early
-    assert f"set IMPROVED_EPOCHS = {expected} in the setup cell" in budget.messages[0]
+    assert f"set IMPROVED_EPOCHS = {expected} in the setup cell to rerun exactly" in budget.messages[0]
 
 
 def test_the_first_epochs_set_up_is_not_taken_for_the_epochs_time():
@@ -515,31 +515,43 @@ def _learning_rates(model, epochs: int) -> list[float]:
     return [float(schedule(step)) for step in range(steps * epochs)]
 
 
-def test_the_budgeted_run_and_a_rerun_with_its_epochs_fixed_follow_one_schedule(monkeypatch):
-    """The learning rate of every step depends only on the final epochs: the re-planned run's
-    schedule is the one a rerun with those epochs fixed compiles from the start."""
+def _fit_on_a_fake_clock(plan, epoch_seconds):
+    """A tiny network compiled as lesson 09 compiles its model, fitted under ``keep_to_budget`` while a fake clock
+    advances ``epoch_seconds(epoch)`` at the end of each epoch: (model, callback, history)."""
     import keras
 
     from dlcourse.budget import keep_to_budget
     from dlcourse.cifar_project import compile_improved
 
-    def tiny():
-        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
-
-    x = np.random.default_rng(0).random((256, 4), dtype="float32")
-    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
+    model = compile_improved(tiny_network(), 4, plan.epochs)
     clock = FakeClock()
 
-    class Tick(keras.callbacks.Callback):  # every epoch takes 10 s on the fake clock
+    class Tick(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            clock.now += 10.0
+            clock.now += epoch_seconds(epoch)
+
+    callback = keep_to_budget(plan, clock=clock)
+    x = np.random.default_rng(0).random((256, 4), dtype="float32")
+    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
+    history = model.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
+    return model, callback, history
+
+
+def tiny_network():
+    import keras
+
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+
+
+def test_the_budgeted_run_and_a_rerun_with_its_epochs_fixed_follow_one_schedule():
+    """The learning rate of every step depends only on the final epochs: the re-planned run's
+    schedule is the one a rerun with those epochs fixed compiles from the start."""
+    from dlcourse.cifar_project import compile_improved
 
     plan = _plan(epochs=20, per_epoch=20.0, minutes=5.0)  # the batches said 20 s; the epochs take 10 s
-    budgeted = compile_improved(tiny(), 4, plan.epochs)
-    callback = keep_to_budget(plan, clock=clock)
-    history = budgeted.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
+    budgeted, callback, history = _fit_on_a_fake_clock(plan, lambda epoch: 10.0)
     assert callback.budget.epochs == len(history.history["loss"]) == 3 + int((300 * 0.99 - 30) // 10)
-    rerun = compile_improved(tiny(), 4, callback.budget.epochs)
+    rerun = compile_improved(tiny_network(), 4, callback.budget.epochs)
     assert _learning_rates(budgeted, 29) == pytest.approx(_learning_rates(rerun, 29), rel=1e-6)
     assert _learning_rates(budgeted, 3)[0] == _learning_rates(budgeted, 3)[-1] == pytest.approx(3e-3)  # the hold
 
@@ -624,64 +636,6 @@ def test_a_budget_under_a_second_says_so_without_a_made_up_epoch():
     assert "buys less than one epoch" in str(error.value) and "of 5,000 images takes 5.0 s" in str(error.value)
 
 
-def _learning_rates(model, epochs: int) -> list[float]:
-    schedule = model.optimizer._learning_rate
-    steps = 4  # 256 images in batches of 64
-    return [float(schedule(step)) for step in range(steps * epochs)]
-
-
-def test_the_budgeted_run_and_a_rerun_with_its_epochs_fixed_follow_one_schedule(monkeypatch):
-    """The learning rate of every step depends only on the final epochs: the re-planned run's
-    schedule is the one a rerun with those epochs fixed compiles from the start."""
-    import keras
-
-    from dlcourse.budget import keep_to_budget
-    from dlcourse.cifar_project import compile_improved
-
-    def tiny():
-        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
-
-    x = np.random.default_rng(0).random((256, 4), dtype="float32")
-    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
-    clock = FakeClock()
-
-    class Tick(keras.callbacks.Callback):  # every epoch takes 10 s on the fake clock
-        def on_epoch_end(self, epoch, logs=None):
-            clock.now += 10.0
-
-    plan = _plan(epochs=20, per_epoch=20.0, minutes=5.0)  # the batches said 20 s; the epochs take 10 s
-    budgeted = compile_improved(tiny(), 4, plan.epochs)
-    callback = keep_to_budget(plan, clock=clock)
-    history = budgeted.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
-    assert callback.budget.epochs == len(history.history["loss"]) == 3 + int((300 * 0.99 - 30) // 10)
-    rerun = compile_improved(tiny(), 4, callback.budget.epochs)
-    assert _learning_rates(budgeted, 29) == pytest.approx(_learning_rates(rerun, 29), rel=1e-6)
-    assert _learning_rates(budgeted, 3)[0] == _learning_rates(budgeted, 3)[-1] == pytest.approx(3e-3)  # the hold
-
-
-def test_a_schedule_the_budget_cannot_re_plan_is_an_error_that_says_so():
-    import keras
-
-    from dlcourse.budget import keep_to_budget
-
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, 100)),
-                  loss="categorical_crossentropy")
-    with pytest.raises(BudgetError, match="holds its peak"):
-        model.fit(np.zeros((8, 4)), np.zeros((8, 10)), epochs=1, callbacks=[keep_to_budget(_plan())], verbose=0)
-
-
-def test_the_first_slow_epoch_is_enough_to_stop_in_time():
-    """Epoch 55 is the first at 30 s and ends at 572 s: the mean of the last two (20 s) would go on and
-    end at 602 s; the slower of them (30 s) stops there."""
-    from dlcourse.budget import TimeBudget
-
-    budget = TimeBudget(_plan(), hold_epochs=3)
-    trained = _run(budget, [10.0] * 54 + [30.0] * 100)
-    assert trained == 55 and budget.stopped_early and budget.ends[-1] == 572 <= USABLE
-    assert "Stopped after epoch 55" in budget.messages[-1]
-
-
 def test_a_machine_that_slows_during_the_decay_gets_fewer_epochs_and_still_ends_its_decay():
     from dlcourse.budget import TimeBudget
 
@@ -702,24 +656,8 @@ def test_a_steady_machine_is_not_replanned():
 
 
 def test_a_replanned_training_still_ends_at_the_minimum_learning_rate():
-    import keras
-
-    from dlcourse.budget import keep_to_budget
-    from dlcourse.cifar_project import compile_improved
-
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
-    x = np.random.default_rng(0).random((256, 4), dtype="float32")
-    y = keras.utils.to_categorical(np.arange(256) % 10, 10)
-    clock = FakeClock()
-
-    class Tick(keras.callbacks.Callback):  # 10 s per epoch, then 15 s from epoch 11 on
-        def on_epoch_end(self, epoch, logs=None):
-            clock.now += 10.0 if epoch < 10 else 15.0
-
     plan = _plan(epochs=20, per_epoch=10.0, minutes=5.0)
-    compile_improved(model, 4, plan.epochs)
-    callback = keep_to_budget(plan, clock=clock)
-    history = model.fit(x, y, batch_size=64, epochs=callback.most_epochs, callbacks=[Tick(), callback], verbose=0)
+    model, callback, history = _fit_on_a_fake_clock(plan, lambda epoch: 10.0 if epoch < 10 else 15.0)
     assert callback.budget.replanned and len(history.epoch) == callback.budget.epochs
     schedule = model.optimizer._learning_rate
     assert float(schedule(model.optimizer.iterations)) == pytest.approx(3e-3 * 0.01)  # the cosine's end

@@ -259,10 +259,35 @@ WRONG_B_RUNS = [
     # the fitted models not kept
     (f'cv_results_b = cross_validate({KERAS_B}, X_dev, y_dev, cv=N_FOLDS, scoring=["accuracy", "f1_macro"])',
      "holds no fitted models"),
+    # a hold-out inside each fold: B trains on fewer examples than A
+    (f"cv_results_b = cross_validate({KERAS_B.replace('verbose=0', 'validation_split=0.2, verbose=0')}, X_dev, y_dev, "
+     f"cv=N_FOLDS, {SCORING})", "kept part of its training data back"),
     # a learning rate ten times too small (a reading of "ten times" the wrong way round)
     (f"cv_results_b = cross_validate({KERAS_A.replace('verbose=0', 'optimizer__learning_rate=0.0001, verbose=0')}, "
      f"X_dev, y_dev, cv=N_FOLDS, {SCORING})", "the learning rate is 0.0001, expected 0.01"),
 ]
+
+
+RIGHT_B_RUNS = {
+    "1e-2 written so": f"cv_results_b = cross_validate({KERAS_A.replace('verbose=0', 'optimizer__learning_rate=1e-2, verbose=0')}, "
+                       f"X_dev, y_dev, cv=N_FOLDS, {SCORING})",
+    "question 4's network cloned": f"""
+        from sklearn.base import clone
+        cv_results_b = cross_validate(clone(network).set_params(optimizer__learning_rate=0.01), X_dev, y_dev,
+                                      cv=N_FOLDS, {SCORING})
+        """,
+    "the folds named": f"""
+        from sklearn.model_selection import StratifiedKFold
+        cv_results_b = cross_validate({KERAS_B}, X_dev, y_dev, cv=StratifiedKFold(N_FOLDS), {SCORING})
+        """,
+}
+
+
+@pytest.mark.parametrize("name", RIGHT_B_RUNS)
+def test_other_right_runs_of_setting_b_pass_check_and_grader(solved, name):
+    namespace = run(solved, RIGHT_B_RUNS[name])
+    assert by_check(NOTEBOOK, "q6_setting_b", namespace).status == PASS
+    assert by_grader(NOTEBOOK, "q6_setting_b", namespace)[0] == PASS
 
 
 @pytest.mark.parametrize("source, phrase", WRONG_B_RUNS, ids=[p for _, p in WRONG_B_RUNS])

@@ -1,12 +1,14 @@
 """Questions of ``03_hyperparameters_and_validation``.
 
-The cross-validation question (q4) checks what was run, not the shape of the result:
-``cv_results`` must keep its fitted models, and the kernel reads each one, as plain data,
+The cross-validation questions (q4, setting A; q6a, ``q6_setting_b``, setting B with Adam's
+learning rate 0.01) check what was run, not the shape of the result: ``cv_results`` and
+``cv_results_b`` must keep their fitted models, and the kernel reads each one, as plain data,
 for its class, network, loss, optimizer, learning rate, epochs, batch size, the number of
 examples it was trained on and its predictions on ``X_dev``. The judge, outside the kernel,
 recomputes every fold's scores from those predictions on the stratified folds of the
 set-up's ``X_dev`` (which data, which folds, which F1 average), with the set-up's constants
-as the solution's run has them. q6 is the lesson's corrected paired t-test as a function of
+as the solution's run has them, so that the two runs are paired on the same folds. q6b
+(``q6_paired_comparison``) is the lesson's corrected paired t-test as a function of
 two cross-validation results, judged on made-up results that tell each misreading of the
 rule from the rule (``paired_decision``, which exercises 04 and 09 use too); the notebook
 applies it to the student's own two runs.
@@ -112,7 +114,9 @@ def _model_facts(estimator: Any) -> dict:
         learning_rate=float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
         epochs=_length(dict.get(history, "loss", [])) if issubclass(type(history), dict) else None,
         batch_size=plain(own.get("batch_size")),
-        trained_on=plain(shape[0]) if type(shape) is tuple and shape else None)
+        trained_on=plain(shape[0]) if type(shape) is tuple and shape else None,
+        validated=issubclass(type(history), dict) and any(type(k) is str and k.startswith("val_")
+                                                          for k in dict.keys(history)))
     return facts
 
 
@@ -186,6 +190,9 @@ def _model_problem(fold: int, model: Mapping[str, Any], learning_rate: float, ep
         return f"each fold trained {model['epochs']} epochs, expected EPOCHS = {epochs}"
     if model["batch_size"] not in (None, 32):
         return f"the batch size is {model['batch_size']}, expected 32"
+    if model.get("validated"):
+        return (f"fold {fold} kept part of its training data back to validate on (validation_split or validation "
+                "data), so it trained on fewer examples: train on the whole training part of each fold")
     return None
 
 
