@@ -385,7 +385,7 @@ class TimeBudget:
             changed = f" (re-planned during the decay from the {self.chosen} chosen after the hold)" if self.replanned else ""
             self.messages.append(
                 f"Stopped after epoch {done} of {self.epochs}{changed}: at {slower:.1f} s per epoch, one more would end "
-                f"after {budget:.0f} s (the {_minutes(self.plan.minutes)} less 1 %, kept for what fit does around its "
+                f"after {budget:.0f} s (the {_minutes(self.plan.minutes)} less {self.RESERVE * 100:g} %, kept for what fit does around its "
                 "epochs), and the learning rate had not reached the end of its "
                 + ("decay" if done > self.hold else "hold: it never decayed") + ". This run cannot be repeated "
                 f"exactly; give the training more minutes or fewer images, or fix the epochs ({self.plan.rerun(done)}: "
@@ -404,7 +404,7 @@ class TimeBudget:
             self.stopped_early, self.epochs = True, self.hold
             self.messages.append(
                 f"Stopped after {hold} at the peak learning rate: at {per_epoch:.1f} s per epoch ({which}), not one "
-                f"epoch of the decay fits in the {budget:.0f} s left of the {_minutes(self.plan.minutes)} (1 % is kept for what "
+                f"epoch of the decay fits in the {budget:.0f} s left of the {_minutes(self.plan.minutes)} ({self.RESERVE * 100:g} % is kept for what "
                 "fit does around its epochs), so the learning rate never decayed. "
                 "Give the training more minutes, or fewer images.")
             return True
@@ -440,13 +440,16 @@ def keep_to_budget(plan: EpochPlan, *, hold_epochs: int = 3, desc: str = "epochs
     from tqdm.auto import tqdm
 
     class KeepToBudget(keras.callbacks.Callback):
-        most_epochs = TimeBudget(plan, 0).most
-
         def __init__(self) -> None:
             super().__init__()
-            self.budget = TimeBudget(plan, 0)
+            self.budget = TimeBudget(plan, 0)  # its hold is read from the schedule when training begins
             self.bar: Any = None
             self.hold = 0
+
+        @property
+        def most_epochs(self) -> int:
+            """The epochs to pass to ``fit``: the most the budget may choose."""
+            return self.budget.most
 
         def _schedule(self) -> Any:
             schedule = getattr(self.model.optimizer, "_learning_rate", None)
