@@ -93,8 +93,26 @@ def test_q1_wrong_answers_fail(name):
 # --------------------------------------------------------------------------- q2 objective
 
 RIGHT_OBJECTIVE = """
-from optuna_integration import KerasPruningCallback
+class ReportAndPrune(keras.callbacks.Callback):
+    def __init__(self, trial, monitor):
+        super().__init__()
+        self.trial, self.monitor = trial, monitor
 
+    def on_epoch_end(self, epoch, logs=None):
+        self.trial.report(logs[self.monitor], step=epoch)
+        if self.trial.should_prune():
+            raise optuna.TrialPruned()
+
+
+def objective(trial):
+    model = build_net(trial)
+    history = model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=EPOCHS, batch_size=32, verbose=0,
+                        callbacks=[ReportAndPrune(trial, "val_accuracy")])
+    return history.history["val_accuracy"][-1]
+"""
+
+LESSON_OBJECTIVE = """
+from optuna_integration import KerasPruningCallback
 
 
 def objective(trial):
@@ -105,8 +123,14 @@ def objective(trial):
 """
 
 WRONG_OBJECTIVES = {
-    "no pruning callback": (RIGHT_OBJECTIVE.replace('callbacks=[KerasPruningCallback(trial, "val_accuracy")]', "callbacks=[]"),
+    "the lesson's KerasPruningCallback": (LESSON_OBJECTIVE, "this question asks you to do both yourself"),
+    "a subclass of KerasPruningCallback": (LESSON_OBJECTIVE.replace(
+        "\n\ndef objective", "\nclass Mine(KerasPruningCallback):\n    pass\n\n\ndef objective").replace(
+        "KerasPruningCallback(trial", "Mine(trial"), "this question asks you to do both yourself"),
+    "no pruning callback": (RIGHT_OBJECTIVE.replace('callbacks=[ReportAndPrune(trial, "val_accuracy")]', "callbacks=[]"),
                             "nothing was reported to the trial"),
+    "a callback that reports but never asks whether to stop": (RIGHT_OBJECTIVE.replace(
+        "        if self.trial.should_prune():\n            raise optuna.TrialPruned()\n", ""), "training went on"),
     "returns the training accuracy": (RIGHT_OBJECTIVE.replace('history.history["val_accuracy"][-1]', 'history.history["accuracy"][-1]'),
                                       "the returned value is not the last epoch's validation accuracy"),
     "reports but never lets the pruner stop": (textwrap.dedent("""
@@ -118,23 +142,15 @@ WRONG_OBJECTIVES = {
                 trial.report(accuracy, epoch)
             return accuracy
         """), "training went on"),
-    "monitors the loss": (RIGHT_OBJECTIVE.replace('KerasPruningCallback(trial, "val_accuracy")', 'KerasPruningCallback(trial, "val_loss")'),
+    "monitors the loss": (RIGHT_OBJECTIVE.replace('ReportAndPrune(trial, "val_accuracy")', 'ReportAndPrune(trial, "val_loss")'),
                           "not each epoch's validation accuracy"),
     "reports and returns the training accuracy": (
         RIGHT_OBJECTIVE.replace('"val_accuracy"', '"accuracy"'), "are the training accuracy, not the validation accuracy"),
     "returns the best epoch, not the last": (
         RIGHT_OBJECTIVE.replace('return history.history["val_accuracy"][-1]', 'return max(history.history["val_accuracy"])'),
         "an earlier epoch's"),
-    "trained on a sliver of the data": (textwrap.dedent("""
-        from optuna_integration import KerasPruningCallback
-
-
-        def objective(trial):
-            model = build_net(trial)
-            history = model.fit(X_train[:0 + 10], y_train[:10], validation_data=(X_val, y_val), epochs=EPOCHS,
-                                batch_size=32, verbose=0, callbacks=[KerasPruningCallback(trial, "val_accuracy")])
-            return history.history["val_accuracy"][-1]
-        """), "is it trained on the training data"),
+    "trained on a sliver of the data": (RIGHT_OBJECTIVE.replace("model.fit(X_train, y_train,", "model.fit(X_train[:10], y_train[:10],"),
+                                        "is it trained on the training data"),
 }
 
 
@@ -170,15 +186,20 @@ def test_q2_other_right_objectives_pass(name):
     assert_accepted("q2_objective", objective_namespace(OTHER_RIGHT_OBJECTIVES[name]))
 
 
-def test_q2_check_leaves_keras_fit_as_it_was():
+def test_q2_check_leaves_keras_fit_and_the_library_callback_as_they_were():
+    from optuna_integration import KerasPruningCallback
+
     fit, own = keras.Model.fit, vars(keras.Model).get("fit")
+    on_epoch_end = vars(KerasPruningCallback)["on_epoch_end"]
     judging.by_check(NB, "q2_objective", objective_namespace(RIGHT_OBJECTIVE))
     assert keras.Model.fit is fit and vars(keras.Model).get("fit") is own
+    assert vars(KerasPruningCallback)["on_epoch_end"] is on_epoch_end
 
 
 @pytest.mark.parametrize("name", WRONG_OBJECTIVES)
 def test_q2_wrong_answers_fail(name):
     source, phrase = WRONG_OBJECTIVES[name]
+    assert source not in (RIGHT_OBJECTIVE, LESSON_OBJECTIVE) or name == "the lesson's KerasPruningCallback"
     assert_rejected("q2_objective", objective_namespace(source), phrase)
 
 

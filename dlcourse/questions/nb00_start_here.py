@@ -52,7 +52,7 @@ QUESTIONS = [
         points=1,
         prompt="Write two or three sentences here (double-click this cell to edit it).",
         rubric="Says that the smoke budget exists so that automatic tests can execute every notebook in minutes "
-               "on a small CPU machine (tiny data, one or few epochs, few trials), and that a model trained that "
+               "on a small CPU machine (tiny data, few epochs, few trials), and that a model trained that "
                "little (possibly on synthetic stand-in images) has not learned, so its numbers say nothing about "
                "the method; conclusions come from the full budget. Both parts needed for the point.",
     ),
@@ -61,8 +61,11 @@ QUESTIONS = [
         points=1,
         prompt="Write two or three sentences here, with the ranges your run printed (double-click to edit).",
         rubric="Quotes the ranges or standard deviations the student's own run printed (for 100 images several "
-               "points, for 10,000 about half a point); decides that 0.30 and 0.32 cannot be told apart on 100 test images (the spread of "
-               "one model's error rate exceeds the 0.02 difference) but can on 10,000; ideally says that the noise "
+               "points, for 10,000 about half a point); decides that 0.30 and 0.32 cannot be told apart with "
+               "independent test sets of 100 images (the difference of two independent error rates varies about √2 "
+               "times the printed standard deviation, far more than 0.02 on 100 images, about a third of it on "
+               "10,000) but can on 10,000; a student who notes that on the same images the two models would be "
+               "compared image by image (lesson 03's paired comparison) is right too; ideally says that the noise "
                "shrinks like 1/sqrt(n) (standard error sqrt(p(1-p)/n), about 0.046 and 0.0046). The decision with "
                "the student's numbers earns the point; a decision without numbers, half.",
     ),

@@ -324,11 +324,12 @@ def _objective_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=3),
                                 pruner=optuna.pruners.NopPruner())
     study.enqueue_trial(GOOD_SETTINGS)
-    with _stand_in_accuracies(*_stand_in_curves(epochs)) as stand_in:
+    with _stand_in_accuracies(*_stand_in_curves(epochs)) as stand_in, _library_callback_calls() as library_calls:
         try:
             study.optimize(value, n_trials=1)
         except Exception as exc:  # noqa: BLE001
             return {**facts, "error": _error(exc)}
+    facts["library_callback"] = bool(library_calls)
     trial = study.trials[0]
     facts.update(reported=[plain(v) for _, v in sorted(trial.intermediate_values.items())], value=plain(trial.value),
                  measured=[list(plain(m)) for m in stand_in.measured])
@@ -341,6 +342,29 @@ def _objective_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
     except Exception as exc:  # noqa: BLE001
         facts["stopper_error"] = _error(exc)
     return facts
+
+
+@contextlib.contextmanager
+def _library_callback_calls() -> Iterator[list]:
+    """Count the epochs that optuna_integration's KerasPruningCallback handles while the objective runs (the question
+    asks the student to report and prune without it)."""
+    calls: list = []
+    try:
+        from optuna_integration import KerasPruningCallback
+    except ImportError:  # not installed: nobody can use it
+        yield calls
+        return
+    original = KerasPruningCallback.on_epoch_end
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    KerasPruningCallback.on_epoch_end = counted
+    try:
+        yield calls
+    finally:
+        KerasPruningCallback.on_epoch_end = original
 
 
 def _curve_of(number: Any, epoch: int, measured: list, validation: list[float], training: list[float]) -> str | None:
@@ -393,12 +417,16 @@ def _objective(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None
                 "cell again (a full trial trains EPOCHS epochs)")
     if "error" in facts:
         return f"objective(trial) raised {facts['error']}"
+    if facts.get("library_callback") is not False:
+        return ("your objective uses optuna_integration's KerasPruningCallback, which reports and prunes for you (the "
+                "lesson's way): this question asks you to do both yourself, in a Keras callback of your own or an "
+                "epoch loop")
     reported, value, measured = facts["reported"], facts["value"], facts["measured"]
     if type(reported) is not list or not all(is_number(v) for v in reported) or type(measured) is not list:
         return "what was reported to the trial could not be read"
     if not reported:
         return ("nothing was reported to the trial: a pruner can only judge a trial from its reported learning curve; "
-                "report each epoch's validation accuracy (the lesson's pruning callback does it)")
+                "report each epoch's validation accuracy, with the epoch as the step")
     if len(reported) != epochs:
         return f"{len(reported)} value(s) were reported, expected one per epoch (EPOCHS = {epochs})"
     if value is None:
@@ -424,7 +452,7 @@ def _objective(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None
         return f"objective(trial) raised {facts['stopper_error']} when its pruner asked to stop"
     if facts.get("stopped") != "PRUNED":
         return ("the pruner asked to stop the trial after its first epoch, but training went on: the reports must "
-                "also let the pruner stop the trial (the lesson's pruning callback does both)")
+                "also let the pruner stop the trial: ask the trial after each report whether it should be pruned")
     return None
 
 
@@ -691,8 +719,8 @@ QUESTIONS = [
     ValueQuestion(
         id="q2_objective", points=3, variable="objective", facts=_objective_facts,
         given_facts=_epochs_given, decide=_objective,
-        hint="think about what a pruner needs to see during training and how it can stop a trial; then about which "
-             "number the study should maximize.",
+        hint="think about the two things a pruning callback asks of the trial at the end of every epoch, and what "
+             "it raises when the trial should stop; then about which number the study should maximize.",
     ),
     ValueQuestion(
         id="q3_pruning", points=2, variable="pruning", facts=_pruning_facts,
