@@ -57,3 +57,16 @@ def test_exercises_check_and_lint_pass_on_the_repository(capsys):
 def test_cli_outside_the_repository_says_so(tmp_path):
     done = subprocess.run([sys.executable, "-m", "dlcourse", "exercises", "--root", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode != 0 and "inside the course repository" in done.stderr
+
+
+def test_colab_installs_replace_the_course_package_by_the_checkout_whatever_is_installed(monkeypatch):
+    """CI's Colab step installs what the setup cells install, the course from the checkout: this must not depend on
+    the version the running interpreter can see (in CI's Colab venv the course is not installed yet: "0+unknown")."""
+    import dlcourse
+    from dlcourse.colab import setup_cell_installs
+
+    root = Path(__file__).resolve().parents[1]
+    for version in ("0+unknown", dlcourse.__version__):
+        monkeypatch.setattr(dlcourse, "__version__", version)
+        installs = setup_cell_installs(root, source=".")
+        assert "." in installs and not any("github.com" in word for word in installs), installs
