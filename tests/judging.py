@@ -84,7 +84,10 @@ def by_grader(notebook: str, qid: str, namespace: Mapping[str, Any], cases: list
         cases = grading_cases(notebook, qid)
     given = None
     if isinstance(question, ValueQuestion) and question.given_facts is not None:
-        given = json.loads(json.dumps(evaluate(question, dict(setup if setup is not None else namespace))["given"]))
+        # the set-up's facts only: without the answer's variable, evaluate gathers no facts about the answer (for a
+        # run-and-decide question that would train the student's model once more, for a report nobody reads)
+        pristine = {k: v for k, v in (setup if setup is not None else namespace).items() if k != question.variable}
+        given = json.loads(json.dumps(evaluate(question, pristine)["given"]))
     assignment = grader.Assignment(notebook, nbformat.v4.new_notebook(), {qid: cases or []}, [], 0, {qid: given})
     student = grader.PlannedCell("# the student's cell", 1, qid)
     payload = Path(tempfile.mkdtemp(prefix="dlcourse-judging-")) / "payload.json"
