@@ -119,17 +119,17 @@ def open_page(browser, base: str, page_path: str):
     return page, problems
 
 
-def test_every_page_loads_offline_without_errors_and_its_images_load(site: Path, served: str, browser) -> None:
-    failures = {}
+@pytest.fixture(scope="module")
+def visited(site: Path, served: str, browser) -> dict[str, dict]:
+    """Every page opened once: what went wrong, its images, its links and, on a lesson page, its Colab links. The
+    tests below read from this one visit (each page had been loaded once per test, three times for a lesson)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    visits = {}
     for page_path in pages_of(site):
         page, problems = open_page(browser, served, page_path)
         try:
             images = page.eval_on_selector_all(
                 "img", "els => els.map(e => [e.getAttribute('src').slice(0, 80), e.complete && e.naturalWidth > 0])")
-            problems += [f"image did not load: {src}" for src, ok in images if not ok]
-            if page_path.startswith("lessons/"):
-                assert images, f"{page_path}: no image at all"
             maths = page.locator(".math").count()
             if maths:  # typeset by the site's own MathJax, not left as TeX source
                 try:
@@ -137,24 +137,38 @@ def test_every_page_loads_offline_without_errors_and_its_images_load(site: Path,
                                            timeout=60_000)
                 except Exception:  # noqa: BLE001 - reported with the page's other problems
                     problems.append(f"MathJax did not typeset the page's {maths} formulas")
+            visit = {"problems": problems, "images": images,
+                     "links": page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")}
+            if page_path.startswith("lessons/"):
+                button = page.locator("a.dlcourse-colab")
+                badge = page.locator("img[alt='Open In Colab']")  # the notebook's own badge, a local picture
+                visit["colab"] = {
+                    "buttons": button.count(), "visible": button.count() == 1 and button.is_visible(),
+                    "button": button.get_attribute("href") if button.count() == 1 else None, "badges": badge.count(),
+                    "badge": badge.locator("xpath=ancestor::a[1]").get_attribute("href") if badge.count() == 1 else None}
             if page_path in SCREENSHOTS:
                 page.screenshot(path=str(ARTIFACTS / f"{SCREENSHOTS[page_path]}.png"))
         finally:
             page.close()
+        visits[page_path] = visit
+    return visits
+
+
+def test_every_page_loads_offline_without_errors_and_its_images_load(visited: dict[str, dict]) -> None:
+    failures = {}
+    for page_path, visit in visited.items():
+        problems = [f"image did not load: {src}" for src, ok in visit["images"] if not ok] + visit["problems"]
+        if page_path.startswith("lessons/"):
+            assert visit["images"], f"{page_path}: no image at all"
         if problems:
             failures[page_path] = problems
     assert not failures, failures
 
 
-def test_no_link_inside_the_site_is_broken(site: Path, served: str, browser) -> None:
+def test_no_link_inside_the_site_is_broken(site: Path, served: str, visited: dict[str, dict]) -> None:
     broken = []
-    for page_path in pages_of(site):
-        page, _ = open_page(browser, served, page_path)
-        try:
-            links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-        finally:
-            page.close()
-        for link in set(links):
+    for page_path, visit in visited.items():
+        for link in set(visit["links"]):
             if not link.startswith(served):
                 continue
             target, fragment = urldefrag(link)
@@ -183,18 +197,13 @@ def test_search_finds_a_lesson_by_a_word_of_its_text(site: Path, served: str, br
     assert not problems, problems
 
 
-def test_each_lessons_colab_button_opens_its_own_notebook(site: Path, served: str, browser) -> None:
+def test_each_lessons_colab_button_opens_its_own_notebook(site: Path, visited: dict[str, dict]) -> None:
     lessons = sorted(p.stem for p in (site / "lessons").glob("*.html"))
     assert lessons, "the site has no lesson pages"
     for lesson in lessons:
-        page, _ = open_page(browser, served, f"lessons/{lesson}.html")
-        try:
-            button = page.locator("a.dlcourse-colab")
-            assert button.count() == 1 and button.is_visible(), f"{lesson}: no visible Colab button"
-            assert button.get_attribute("href") == colab_url(f"lessons/{lesson}.ipynb")
-            badge = page.locator("img[alt='Open In Colab']")  # the notebook's own badge, a local picture
-            assert badge.count() == 1, f"{lesson}: the notebook's Colab badge is missing"
-            link = badge.locator("xpath=ancestor::a[1]")
-            assert link.get_attribute("href") == colab_url(f"lessons/{lesson}.ipynb")
-        finally:
-            page.close()
+        colab = visited[f"lessons/{lesson}.html"]["colab"]
+        assert colab["buttons"] == 1 and colab["visible"], f"{lesson}: no visible Colab button"
+        assert colab["button"] == colab_url(f"lessons/{lesson}.ipynb")
+        assert colab["badges"] == 1, f"{lesson}: the notebook's Colab badge is missing"
+        assert colab["badge"] == colab_url(f"lessons/{lesson}.ipynb")
+
