@@ -1,6 +1,7 @@
 """The explorers as a student uses them: JupyterLab in a real browser (Chromium via Playwright).
 
-For each lesson with an explorer, a copy of the lesson is opened in JupyterLab (started
+For each lesson with an explorer, a copy of the lesson up to its explorer's cell (the rest
+of the lesson is nbval's: it does not touch the explorer) is opened in JupyterLab (started
 here on a free local port with a token, in a temporary folder) and run with "Run All
 Cells" in the smoke budget. One extra cell at the end (the probe) computes, in the same
 kernel and with the very arguments the lesson passed to the explorer, the plain
@@ -83,9 +84,11 @@ def explorer_call_arguments(notebook: nbformat.NotebookNode, explorer: str) -> s
 
 
 def lesson_with_probe(lesson: Lesson, folder: Path) -> Path:
-    """A copy of the lesson in ``folder`` with the probe cell at the end."""
+    """A copy of the lesson in ``folder``, up to the cell that calls its explorer, with the probe cell after it."""
     notebook = nbformat.read(ROOT / "lessons" / f"{lesson.notebook}.ipynb", as_version=4)
     arguments = explorer_call_arguments(notebook, lesson.explorer)
+    last = max(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and f"{lesson.explorer}(" in c.source)
+    notebook.cells = notebook.cells[: last + 1]
     probe = ("import json as _json\nimport numpy as np\n"
              f"def _capture(*args, **kwargs):\n    return args, kwargs\n_a, _k = _capture({arguments})\n"
              f"{lesson.probe}\nprint({PROBE_MARK!r} + _json.dumps(_values))")
