@@ -124,6 +124,9 @@ def objective(trial):
 
 WRONG_OBJECTIVES = {
     "the lesson's KerasPruningCallback": (LESSON_OBJECTIVE, "this question asks you to do both yourself"),
+    "the lesson's cell with tf.keras's callback": (LESSON_OBJECTIVE.replace(
+        "from optuna_integration import KerasPruningCallback", "from optuna_integration import TFKerasPruningCallback").replace(
+        "KerasPruningCallback(trial", "TFKerasPruningCallback(trial"), "this question asks you to do both yourself"),
     "a subclass of KerasPruningCallback": (LESSON_OBJECTIVE.replace(
         "\n\ndef objective", "\nclass Mine(KerasPruningCallback):\n    pass\n\n\ndef objective").replace(
         "KerasPruningCallback(trial", "Mine(trial"), "this question asks you to do both yourself"),
@@ -187,19 +190,19 @@ def test_q2_other_right_objectives_pass(name):
 
 
 def test_q2_check_leaves_keras_fit_and_the_library_callback_as_they_were():
-    from optuna_integration import KerasPruningCallback
+    from optuna_integration import KerasPruningCallback, TFKerasPruningCallback
 
     fit, own = keras.Model.fit, vars(keras.Model).get("fit")
-    on_epoch_end = vars(KerasPruningCallback)["on_epoch_end"]
+    callbacks = {c: vars(c)["on_epoch_end"] for c in (KerasPruningCallback, TFKerasPruningCallback)}
     judging.by_check(NB, "q2_objective", objective_namespace(RIGHT_OBJECTIVE))
     assert keras.Model.fit is fit and vars(keras.Model).get("fit") is own
-    assert vars(KerasPruningCallback)["on_epoch_end"] is on_epoch_end
+    assert {c: vars(c)["on_epoch_end"] for c in callbacks} == callbacks
 
 
 @pytest.mark.parametrize("name", WRONG_OBJECTIVES)
 def test_q2_wrong_answers_fail(name):
     source, phrase = WRONG_OBJECTIVES[name]
-    assert source not in (RIGHT_OBJECTIVE, LESSON_OBJECTIVE) or name == "the lesson's KerasPruningCallback"
+    assert source != RIGHT_OBJECTIVE and (source != LESSON_OBJECTIVE or name == "the lesson's KerasPruningCallback")
     assert_rejected("q2_objective", objective_namespace(source), phrase)
 
 

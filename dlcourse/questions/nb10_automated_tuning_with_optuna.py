@@ -344,27 +344,39 @@ def _objective_facts(value: Any, namespace: Mapping[str, Any]) -> dict:
     return facts
 
 
+# optuna_integration's pruning callbacks, for Keras and for tf.keras: (module, class)
+LIBRARY_CALLBACKS = (("optuna_integration.keras", "KerasPruningCallback"),
+                     ("optuna_integration.tfkeras", "TFKerasPruningCallback"))
+
+
 @contextlib.contextmanager
 def _library_callback_calls() -> Iterator[list]:
-    """Count the epochs that optuna_integration's KerasPruningCallback handles while the objective runs (the question
-    asks the student to report and prune without it)."""
+    """Count the epochs that optuna_integration's pruning callbacks handle while the objective runs (the question
+    asks the student to report and prune without them)."""
+    import importlib
+
     calls: list = []
-    try:
-        from optuna_integration import KerasPruningCallback
-    except ImportError:  # not installed: nobody can use it
-        yield calls
-        return
-    original = KerasPruningCallback.on_epoch_end
+    patched = []
+    for module, name in LIBRARY_CALLBACKS:
+        try:
+            callback = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):  # not installed: nobody can use it
+            continue
+        original = vars(callback).get("on_epoch_end")
+        if original is None:
+            continue
 
-    def counted(self, *args, **kwargs):
-        calls.append(1)
-        return original(self, *args, **kwargs)
+        def counted(self, *args, _original=original, **kwargs):
+            calls.append(1)
+            return _original(self, *args, **kwargs)
 
-    KerasPruningCallback.on_epoch_end = counted
+        callback.on_epoch_end = counted
+        patched.append((callback, original))
     try:
         yield calls
     finally:
-        KerasPruningCallback.on_epoch_end = original
+        for callback, original in patched:
+            callback.on_epoch_end = original
 
 
 def _curve_of(number: Any, epoch: int, measured: list, validation: list[float], training: list[float]) -> str | None:
@@ -418,9 +430,9 @@ def _objective(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None
     if "error" in facts:
         return f"objective(trial) raised {facts['error']}"
     if facts.get("library_callback") is not False:
-        return ("your objective uses optuna_integration's KerasPruningCallback, which reports and prunes for you (the "
-                "lesson's way): this question asks you to do both yourself, in a Keras callback of your own or an "
-                "epoch loop")
+        return ("your objective uses one of optuna_integration's pruning callbacks (KerasPruningCallback or "
+                "TFKerasPruningCallback), which report and prune for you (the lesson's way): this question asks you to "
+                "do both yourself, in a Keras callback of your own or an epoch loop")
     reported, value, measured = facts["reported"], facts["value"], facts["measured"]
     if type(reported) is not list or not all(is_number(v) for v in reported) or type(measured) is not list:
         return "what was reported to the trial could not be read"
