@@ -68,9 +68,7 @@ def setup_cell_installs(root: Path, source: str | None = None) -> list[str]:
     the course's own package replaced by ``source`` (e.g. the checkout) when given."""
     import nbformat
 
-    from dlcourse.course import NOTEBOOK_FOLDERS, REPOSITORY
-
-    course = f"git+https://github.com/{REPOSITORY}@"  # any release: the version is not known before installing
+    from dlcourse.course import NOTEBOOK_FOLDERS, RELEASE_PIP_PREFIX
 
     found: list[str] = []
     for folder in NOTEBOOK_FOLDERS:
@@ -79,7 +77,8 @@ def setup_cell_installs(root: Path, source: str | None = None) -> list[str]:
             for word in (installs_in(cells[0].source) or []) if cells else []:
                 if word.startswith("-"):
                     continue
-                word = source if (source is not None and word.startswith(course)) else word
+                # any release of the course: the version is not known before the course is installed
+                word = source if (source is not None and word.startswith(RELEASE_PIP_PREFIX)) else word
                 if word not in found:
                     found.append(word)
     return found

@@ -49,9 +49,12 @@ def release_tag(version: str | None = None) -> str:
     return f"v{version}"
 
 
+RELEASE_PIP_PREFIX = f"git+https://github.com/{REPOSITORY}@"  # followed by a release's tag
+
+
 def release_pip_source(version: str | None = None) -> str:
     """What Colab's setup cell pip-installs to get the helper package of the notebook's own release."""
-    return f"git+https://github.com/{REPOSITORY}@{release_tag(version)}"
+    return f"{RELEASE_PIP_PREFIX}{release_tag(version)}"
 
 
 def github_url(relative_path: str) -> str:
