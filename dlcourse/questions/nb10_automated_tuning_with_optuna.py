@@ -430,9 +430,9 @@ def _objective(facts: Mapping[str, Any], given: Mapping[str, Any]) -> str | None
     if "error" in facts:
         return f"objective(trial) raised {facts['error']}"
     if facts.get("library_callback") is not False:
-        return ("your objective uses one of optuna_integration's pruning callbacks (KerasPruningCallback or "
-                "TFKerasPruningCallback), which report and prune for you (the lesson's way): this question asks you to "
-                "do both yourself, in a Keras callback of your own or an epoch loop")
+        return (f"your objective uses one of optuna_integration's pruning callbacks "
+                f"({' or '.join(name for _, name in LIBRARY_CALLBACKS)}), which report and prune for you (the lesson's "
+                "way): this question asks you to do both yourself, in a Keras callback of your own or an epoch loop")
     reported, value, measured = facts["reported"], facts["value"], facts["measured"]
     if type(reported) is not list or not all(is_number(v) for v in reported) or type(measured) is not list:
         return "what was reported to the trial could not be read"
